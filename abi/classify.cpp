@@ -1,0 +1,49 @@
+#include "ctabi/abi/classify.h"
+
+namespace ctabi::abi {
+
+Result<CallLayout> classify(const Signature& sig) {
+    if (auto ok = validate(sig); !ok) return ok.error();
+    switch (sig.conv) {
+    case CallConv::sysv64: return classify_sysv64(sig);
+    case CallConv::win64: return classify_win64(sig);
+    case CallConv::cdecl_:
+    case CallConv::stdcall:
+    case CallConv::fastcall:
+    case CallConv::thiscall: break;
+    }
+    return make_error(std::string("the ") + conv_name(sig.conv) +
+                      " convention (i386) is not supported yet");
+}
+
+namespace {
+// Values the canonical form passes by pointer: aggregates, and x87 long
+// double, which compiled code outside C (numba, LLVM IR users) cannot make.
+bool by_pointer(const Type& t) { return t.is_aggregate() || t.kind == Kind::F80; }
+} // namespace
+
+Signature canonical_signature(const Signature& sig) {
+    Signature c;
+    c.conv = host_conv();
+    c.platform = host_platform();
+    DataModel model = data_model(c.conv, c.platform);
+    if (by_pointer(sig.result)) {
+        c.result = Type::void_type();
+        c.args.push_back(Type::pointer(model));
+    } else {
+        c.result = sig.result;
+    }
+    for (const auto& a : sig.args) c.args.push_back(by_pointer(a) ? Type::pointer(model) : a);
+    return c;
+}
+
+bool is_canonical(const Signature& sig) {
+    if (sig.conv != host_conv() || sig.platform != host_platform() || sig.is_variadic())
+        return false;
+    if (by_pointer(sig.result)) return false;
+    for (const auto& a : sig.args)
+        if (by_pointer(a)) return false;
+    return true;
+}
+
+} // namespace ctabi::abi

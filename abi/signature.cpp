@@ -1,0 +1,108 @@
+#include "ctabi/abi/signature.h"
+
+namespace ctabi::abi {
+
+namespace {
+struct ConvName {
+    CallConv conv;
+    const char* name;
+};
+constexpr ConvName kConvNames[] = {
+    {CallConv::sysv64, "sysv64"},     {CallConv::win64, "win64"},
+    {CallConv::cdecl_, "cdecl"},      {CallConv::stdcall, "stdcall"},
+    {CallConv::fastcall, "fastcall"}, {CallConv::thiscall, "thiscall"},
+};
+} // namespace
+
+const char* conv_name(CallConv conv) {
+    for (const auto& c : kConvNames)
+        if (c.conv == conv) return c.name;
+    return "?";
+}
+
+std::optional<CallConv> conv_from_name(std::string_view name) {
+    for (const auto& c : kConvNames)
+        if (name == c.name) return c.conv;
+    return std::nullopt;
+}
+
+const char* platform_name(Platform platform) {
+    return platform == Platform::windows ? "windows" : "linux";
+}
+
+std::optional<Platform> platform_from_name(std::string_view name) {
+    if (name == "linux") return Platform::sysv;
+    if (name == "windows") return Platform::windows;
+    return std::nullopt;
+}
+
+Arch conv_arch(CallConv conv) {
+    return conv == CallConv::sysv64 || conv == CallConv::win64 ? Arch::x86_64 : Arch::i386;
+}
+
+CallConv host_conv() {
+#if defined(_WIN64)
+    return CallConv::win64;
+#elif defined(__x86_64__)
+    return CallConv::sysv64;
+#else
+    return CallConv::cdecl_;
+#endif
+}
+
+Platform host_platform() {
+#if defined(_WIN32)
+    return Platform::windows;
+#else
+    return Platform::sysv;
+#endif
+}
+
+DataModel data_model(CallConv conv, Platform platform) {
+    if (conv_arch(conv) == Arch::x86_64) return DataModel::x86_64();
+    // i386: 4-byte pointers; SysV i386 aligns 64-bit scalars to 4 inside
+    // aggregates and makes long double 12 bytes, Windows aligns them to 8.
+    DataModel m;
+    m.pointer_size = 4;
+    m.i64_align = m.f64_align = platform == Platform::windows ? 8 : 4;
+    m.f80_size = 12;
+    m.f80_align = 4;
+    return m;
+}
+
+Result<Ok> validate(const Signature& sig) {
+    for (size_t i = 0; i < sig.args.size(); ++i)
+        if (sig.args[i].is_void())
+            return make_error("argument " + std::to_string(i) + ": void is not an argument type");
+    if (sig.fixed_args && *sig.fixed_args > sig.args.size())
+        return make_error("signature says " + std::to_string(*sig.fixed_args) +
+                          " fixed arguments but has only " + std::to_string(sig.args.size()));
+    DataModel model = data_model(sig.conv, sig.platform);
+    auto check_model = [&](const Type& t, const std::string& what) -> Result<Ok> {
+        if (t.kind == Kind::Pointer && t.size != model.pointer_size)
+            return make_error(what + ": pointer of " + std::to_string(t.size) + " bytes under " +
+                              conv_name(sig.conv) + ", which has " +
+                              std::to_string(model.pointer_size) + "-byte pointers");
+        return Ok{};
+    };
+    if (auto ok = check_model(sig.result, "result"); !ok) return ok;
+    for (size_t i = 0; i < sig.args.size(); ++i)
+        if (auto ok = check_model(sig.args[i], "argument " + std::to_string(i)); !ok) return ok;
+    return Ok{};
+}
+
+std::string Signature::to_string() const {
+    std::string s;
+    if (platform != host_platform()) s += std::string(platform_name(platform)) + " ";
+    s += conv_name(conv);
+    s += " " + result.to_string() + "(";
+    for (size_t i = 0; i < args.size(); ++i) {
+        if (i) s += ", ";
+        if (fixed_args && i == *fixed_args) s += "..., ";
+        s += args[i].to_string();
+    }
+    if (fixed_args && *fixed_args == args.size()) s += args.empty() ? "..." : ", ...";
+    return s + ")";
+}
+
+} // namespace ctabi::abi
