@@ -1,0 +1,58 @@
+#include "exec_memory.h"
+
+#include <asmjit/core/jitallocator.h>
+
+namespace ctabi::jit {
+namespace {
+
+asmjit::JitAllocator& allocator() {
+    // Never destroyed: generated code may still be called during static
+    // destruction (atexit handlers of other libraries). JitAllocator is
+    // internally locked, so allocation and release are thread-safe.
+    static asmjit::JitAllocator* instance = [] {
+        asmjit::JitAllocator::CreateParams params{};
+        params.options = asmjit::JitAllocatorOptions::kUseDualMapping;
+        return new asmjit::JitAllocator(&params);
+    }();
+    return *instance;
+}
+
+struct Release {
+    void operator()(const void* rx) const {
+        allocator().release(const_cast<void*>(rx));
+    }
+};
+
+std::string asmjit_error(const char* what, asmjit::Error err) {
+    return std::string(what) + ": " + asmjit::DebugUtils::errorAsString(err);
+}
+
+} // namespace
+
+const asmjit::Environment& host_environment() {
+    static const asmjit::Environment env = asmjit::Environment::host();
+    return env;
+}
+
+Result<GeneratedCode> install(asmjit::CodeHolder& code) {
+    if (asmjit::Error err = code.flatten()) return make_error(asmjit_error("flattening code", err));
+    if (asmjit::Error err = code.resolveUnresolvedLinks())
+        return make_error(asmjit_error("resolving code links", err));
+    size_t size = code.codeSize();
+    void* rx = nullptr;
+    void* rw = nullptr;
+    if (asmjit::Error err = allocator().alloc(&rx, &rw, size))
+        return make_error(asmjit_error("allocating executable memory", err));
+    GeneratedCode out;
+    out.owner = std::shared_ptr<const void>(rx, Release{});
+    out.entry = rx;
+    out.size = size;
+    if (asmjit::Error err = code.relocateToBase(reinterpret_cast<uint64_t>(rx)))
+        return make_error(asmjit_error("relocating code", err));
+    code.copyFlattenedData(rw, size, asmjit::CopySectionFlags::kPadSectionBuffer);
+    // x86 keeps instruction fetch coherent with stores; other hosts flush.
+    asmjit::VirtMem::flushInstructionCache(rx, size);
+    return out;
+}
+
+} // namespace ctabi::jit

@@ -1,0 +1,20 @@
+// Executable memory for generated code. asmjit's JitAllocator with dual
+// mapping: code is written through a read-write view and executed through a
+// separate read-execute view, so no page is ever writable and executable.
+#pragma once
+
+#include <memory>
+
+#include <asmjit/core.h>
+
+#include "ctabi/jit/code.h"
+
+namespace ctabi::jit {
+
+// Copies the assembled code into executable memory. The returned code owns it.
+Result<GeneratedCode> install(asmjit::CodeHolder& code);
+
+// The environment code is assembled for (the host).
+const asmjit::Environment& host_environment();
+
+} // namespace ctabi::jit

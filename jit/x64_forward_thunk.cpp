@@ -1,0 +1,326 @@
+// The forward thunk: entered with the canonical (host-native) layout, calls
+// the target with its own layout. Values move from the canonical locations
+// (registers, incoming stack slots, or behind a canonical pointer for
+// aggregates) to the target's. Register-to-register shuffles are resolved as
+// a parallel move, spilling only to break a cycle.
+#include <algorithm>
+#include <optional>
+#include <vector>
+
+#include "ctabi/jit/emit.h"
+#include "exec_memory.h"
+#include "x64_frame.h"
+#include "x64_moves.h"
+
+namespace ctabi::jit {
+
+using namespace x64;
+using abi::Location;
+using abi::PassKind;
+using abi::RegClass;
+
+namespace {
+
+// A register as one number: gpr 0..15, xmm 16..31.
+int reg_key(const Location& loc) { return loc.cls == RegClass::xmm ? 16 + loc.reg : loc.reg; }
+
+// Where a value (or the pointer to it) is found at thunk entry.
+struct Source {
+    enum class Kind : uint8_t {
+        reg,      // in register `reg` (a key)
+        mem,      // at [base + offset] (incoming stack slot or spill slot)
+        deref,    // the value's bytes at [register `reg` + offset]
+        deref_mem,// a pointer at [base + offset]; the bytes at [pointer + inner]
+        rbx,      // the saved canonical result pointer
+        copy,     // the address rsp + offset (a caller-made copy)
+    } kind = Kind::reg;
+    int reg = 0;
+    x86::Gp base;
+    int32_t offset = 0;
+    int32_t inner = 0;
+
+    std::optional<int> reads() const {
+        if (kind == Kind::reg || kind == Kind::deref) return reg;
+        return std::nullopt;
+    }
+};
+
+struct Move {
+    Location dst; // a register
+    Source src;
+    uint32_t size = 8;
+    abi::Extend extend = abi::Extend::none;
+};
+
+x86::Gp gpr_of(int key) { return x86::gpq(uint32_t(key)); }
+x86::Xmm xmm_of(int key) { return x86::xmm(uint32_t(key - 16)); }
+
+class ThunkEmitter {
+public:
+    ThunkEmitter(const abi::Signature& sig, const abi::CallLayout& target,
+                 const abi::CallLayout& canonical)
+        : sig_(sig), target_(target), canonical_(canonical) {}
+
+    Result<GeneratedCode> emit(const void* target_address) {
+        asmjit::CodeHolder code;
+        code.init(host_environment());
+        a_ = std::make_unique<x86::Assembler>(&code);
+        x86::Assembler& a = *a_;
+
+        result_by_pointer_ = sig_.result.is_aggregate() || sig_.result.kind == abi::Kind::F80;
+        shift_ = result_by_pointer_ ? 1 : 0;
+
+        // Frame: rbp, rbx pushed; outgoing area, then spill slots (one per
+        // argument register at most: 6 gpr + 8 xmm in System V).
+        constexpr uint32_t kPushes = 2, kSpillSlots = 16;
+        spill_base_ = int32_t(align_up(outgoing_area(target_), 16));
+        uint32_t frame =
+            frame_size(uint32_t(spill_base_) + 8 * kSpillSlots, kPushes, target_.stack_align);
+        a.push(x86::rbp);
+        a.mov(x86::rbp, x86::rsp);
+        a.push(x86::rbx);
+        a.sub(x86::rsp, frame);
+        if (result_by_pointer_) load_pointer_to(x86::rbx, canonical_source(0));
+
+        emit_memory_pieces();
+        if (auto ok = emit_register_moves(); !ok) return ok.error();
+        if (target_.vector_count >= 0) a.mov(x86::eax, target_.vector_count);
+        a.mov(x86::r11, reinterpret_cast<uint64_t>(target_address));
+        a.call(x86::r11);
+        emit_result();
+        a.lea(x86::rsp, x86::ptr(x86::rbp, -8));
+        a.pop(x86::rbx);
+        a.pop(x86::rbp);
+        a.ret();
+        return install(code);
+    }
+
+private:
+    // Canonical argument k as found at entry (its single piece).
+    Source canonical_source(size_t k) {
+        const abi::Piece& p = canonical_.args.at(k).pieces.at(0);
+        Source s;
+        if (p.loc.is_reg()) {
+            s.kind = Source::Kind::reg;
+            s.reg = reg_key(p.loc);
+        } else {
+            // Incoming stack arguments sit above the return address and rbp.
+            s.kind = Source::Kind::mem;
+            s.base = x86::rbp;
+            s.offset = 16 + p.loc.offset;
+        }
+        return s;
+    }
+
+    bool canonical_by_pointer(size_t i) const {
+        const abi::Type& t = sig_.args[i];
+        return t.is_aggregate() || t.kind == abi::Kind::F80;
+    }
+
+    // The source of bytes [offset, ...) of target argument i.
+    Source value_source(size_t i, uint32_t offset) {
+        Source s = canonical_source(i + shift_);
+        if (!canonical_by_pointer(i)) return s; // a scalar, whole
+        if (s.kind == Source::Kind::reg) {
+            s.kind = Source::Kind::deref;
+            s.offset = int32_t(offset);
+        } else {
+            s.kind = Source::Kind::deref_mem;
+            s.inner = int32_t(offset);
+        }
+        return s;
+    }
+
+    void load_pointer_to(x86::Gp dst, const Source& s) {
+        if (s.kind == Source::Kind::reg)
+            a_->mov(dst, gpr_of(s.reg));
+        else
+            a_->mov(dst, x86::ptr(s.base, s.offset));
+    }
+
+    // Memory operand for the bytes a by-pointer source names (uses r10 for a
+    // pointer held in memory).
+    x86::Mem bytes_of(const Source& s) {
+        switch (s.kind) {
+        case Source::Kind::deref: return x86::ptr(gpr_of(s.reg), s.offset);
+        case Source::Kind::deref_mem:
+            a_->mov(x86::r10, x86::ptr(s.base, s.offset));
+            return x86::ptr(x86::r10, s.inner);
+        default: return x86::ptr(s.base, s.offset); // mem
+        }
+    }
+
+    x86::Mem at_sp(int32_t offset) { return x86::ptr(x86::rsp, offset); }
+
+    // Stack pieces and indirect copies of the target call. Only rax, r10,
+    // r11 and xmm15 are clobbered, so incoming argument registers are intact.
+    void emit_memory_pieces() {
+        x86::Assembler& a = *a_;
+        for (const auto& arg : target_.args) {
+            if (arg.index == abi::kSretIndex) {
+                for (const auto& p : arg.pieces)
+                    if (p.loc.is_stack()) a.mov(at_sp(p.loc.offset), x86::rbx);
+                continue;
+            }
+            size_t i = size_t(arg.index);
+            if (arg.kind == PassKind::indirect) {
+                copy_bytes(a, at_sp(arg.copy_offset), bytes_of(value_source(i, 0)), arg.copy_size);
+                const auto& p = arg.pieces.at(0);
+                if (p.loc.is_stack()) {
+                    a.lea(x86::rax, at_sp(arg.copy_offset));
+                    a.mov(at_sp(p.loc.offset), x86::rax);
+                }
+                continue;
+            }
+            for (const auto& p : arg.pieces) {
+                if (!p.loc.is_stack()) continue;
+                Source s = value_source(i, p.offset);
+                x86::Mem dst = at_sp(p.loc.offset);
+                if (s.kind == Source::Kind::reg) {
+                    if (s.reg >= 16) {
+                        store_xmm(a, dst, uint8_t(s.reg - 16), p.size);
+                    } else if (p.extend != abi::Extend::none) {
+                        extend_reg(abi::gpr::ax, s.reg, p.size, p.extend);
+                        a.mov(x86::dword_ptr(x86::rsp, p.loc.offset), x86::eax);
+                    } else {
+                        store_gpr(a, dst, uint8_t(s.reg), p.size);
+                    }
+                } else if (p.extend != abi::Extend::none) {
+                    load_gpr(a, abi::gpr::ax, bytes_of(s), p.size, p.extend);
+                    a.mov(x86::dword_ptr(x86::rsp, p.loc.offset), x86::eax);
+                } else {
+                    copy_bytes(a, dst, bytes_of(s), p.size);
+                }
+            }
+        }
+    }
+
+    void extend_reg(uint8_t dst, int src, uint32_t size, abi::Extend extend) {
+        x86::Gp from = size == 1 ? x86::Gp(x86::gpb_lo(uint32_t(src))) : x86::Gp(x86::gpw(uint32_t(src)));
+        if (extend == abi::Extend::sign32)
+            a_->movsx(x86::gpd(dst), from);
+        else
+            a_->movzx(x86::gpd(dst), from);
+    }
+
+    Result<Ok> emit_register_moves() {
+        std::vector<Move> moves;
+        for (const auto& arg : target_.args) {
+            for (const auto& p : arg.pieces) {
+                if (!p.loc.is_reg()) continue;
+                Move m{p.loc, {}, p.size, p.extend};
+                if (arg.index == abi::kSretIndex) {
+                    m.src.kind = Source::Kind::rbx;
+                } else if (arg.kind == PassKind::indirect) {
+                    m.src.kind = Source::Kind::copy;
+                    m.src.offset = arg.copy_offset;
+                } else {
+                    m.src = value_source(size_t(arg.index), p.offset);
+                }
+                // A scalar already in its register, needing no widening.
+                bool in_place = m.src.kind == Source::Kind::reg && m.src.reg == reg_key(p.loc) &&
+                                p.extend == abi::Extend::none;
+                if (!in_place) moves.push_back(m);
+            }
+        }
+        int spills = 0;
+        while (!moves.empty()) {
+            auto blocked = [&](const Move& m) {
+                int d = reg_key(m.dst);
+                for (const auto& n : moves)
+                    if (&n != &m && n.src.reads() == d) return true;
+                return false;
+            };
+            auto ready = std::find_if(moves.begin(), moves.end(),
+                                      [&](const Move& m) { return !blocked(m); });
+            if (ready != moves.end()) {
+                emit_move(*ready);
+                moves.erase(ready);
+                continue;
+            }
+            // A cycle: spill the destination of the first move and let the
+            // moves that read it read the spill slot instead.
+            int d = reg_key(moves.front().dst);
+            if (spills == 16) return make_error("internal: too many spills in a forward thunk");
+            x86::Mem slot = x86::qword_ptr(x86::rsp, spill_base_ + 8 * spills++);
+            if (d >= 16)
+                a_->movsd(slot, xmm_of(d));
+            else
+                a_->mov(slot, gpr_of(d));
+            for (auto& n : moves) {
+                if (n.src.reads() != d) continue;
+                if (n.src.kind == Source::Kind::reg) {
+                    n.src.kind = Source::Kind::mem;
+                    n.src.base = x86::rsp;
+                    n.src.offset = slot.offsetLo32();
+                } else { // deref
+                    n.src.kind = Source::Kind::deref_mem;
+                    n.src.inner = n.src.offset;
+                    n.src.base = x86::rsp;
+                    n.src.offset = slot.offsetLo32();
+                }
+            }
+        }
+        return Ok{};
+    }
+
+    void emit_move(const Move& m) {
+        x86::Assembler& a = *a_;
+        int d = reg_key(m.dst);
+        switch (m.src.kind) {
+        case Source::Kind::rbx: a.mov(gpr_of(d), x86::rbx); return;
+        case Source::Kind::copy: a.lea(gpr_of(d), at_sp(m.src.offset)); return;
+        case Source::Kind::reg: {
+            int s = m.src.reg;
+            if (d >= 16 && s >= 16) a.movaps(xmm_of(d), xmm_of(s));
+            else if (d >= 16) a.movq(xmm_of(d), gpr_of(s));
+            else if (s >= 16) a.movq(gpr_of(d), xmm_of(s));
+            else if (m.extend != abi::Extend::none) extend_reg(uint8_t(d), s, m.size, m.extend);
+            else a.mov(gpr_of(d), gpr_of(s));
+            return;
+        }
+        default: load_piece(a, m.dst, bytes_of(m.src), m.size, m.extend); return;
+        }
+    }
+
+    void emit_result() {
+        x86::Assembler& a = *a_;
+        const auto& r = target_.result;
+        if (r.kind != abi::ResultLayout::Kind::direct) return;
+        if (result_by_pointer_) {
+            for (const auto& p : r.pieces)
+                store_piece(a, x86::ptr(x86::rbx, int32_t(p.offset)), p.loc, p.size);
+            return;
+        }
+        // A scalar: same register class in every x86-64 convention, but move
+        // it if the target's register differs from the canonical one.
+        const Location& from = r.pieces.at(0).loc;
+        const Location& to = canonical_.result.pieces.at(0).loc;
+        if (from == to) return;
+        if (to.cls == RegClass::xmm) a.movaps(x86::xmm(to.reg), x86::xmm(from.reg));
+        else a.mov(x86::gpq(to.reg), x86::gpq(from.reg));
+    }
+
+    const abi::Signature& sig_;
+    const abi::CallLayout& target_;
+    const abi::CallLayout& canonical_;
+    std::unique_ptr<x86::Assembler> a_;
+    bool result_by_pointer_ = false;
+    size_t shift_ = 0;
+    int32_t spill_base_ = 0;
+};
+
+} // namespace
+
+Result<GeneratedCode> emit_forward_thunk(const abi::Signature& sig,
+                                         const abi::CallLayout& target_layout,
+                                         const abi::CallLayout& canonical, const void* target) {
+    if (target_layout.arch != abi::Arch::x86_64)
+        return make_error(std::string(abi::conv_name(target_layout.conv)) +
+                          ": i386 code cannot be called from an x86-64 process");
+    if (canonical.conv != abi::CallConv::sysv64)
+        return make_error("forward thunks are generated for an x86-64 System V host only");
+    return ThunkEmitter(sig, target_layout, canonical).emit(target);
+}
+
+} // namespace ctabi::jit
