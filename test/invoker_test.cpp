@@ -1,0 +1,157 @@
+// Invokers called with values built here, against targets compiled by the
+// host C++ compiler (System V and ms_abi).
+#include <gtest/gtest.h>
+
+#include <cstring>
+
+#include "ctabi/ctabi.h"
+#include "targets.h"
+
+namespace {
+
+const void* fn(auto* f) { return reinterpret_cast<const void*>(f); }
+
+template <typename R>
+R invoke(std::string_view sig, const void* target, std::initializer_list<void*> args) {
+    auto inv = ctabi::make_invoker(sig, target);
+    EXPECT_TRUE(inv) << (inv ? "" : inv.error().message);
+    R result{};
+    std::vector<void*> argv(args);
+    (*inv)(&result, argv.data());
+    return result;
+}
+
+TEST(Invoker, TwoScalars) {
+    int32_t a = 40, b = 2;
+    EXPECT_EQ(invoke<int32_t>("sysv64 i32(i32, i32)", fn(&t_add), {&a, &b}), 42);
+}
+
+TEST(Invoker, NarrowIntegersAreWidenedAsTheCalleeExpects) {
+    int8_t a = -5;
+    uint8_t b = 250;
+    int16_t c = -30000;
+    uint16_t d = 60000;
+    bool e = true;
+    EXPECT_EQ(invoke<int32_t>("sysv64 i32(i8, u8, i16, u16, bool)", fn(&t_narrow),
+                              {&a, &b, &c, &d, &e}),
+              31);
+    EXPECT_EQ(invoke<int32_t>("win64 i32(i8, u8, i16, u16, bool)", fn(&w_narrow),
+                              {&a, &b, &c, &d, &e}),
+              31);
+}
+
+TEST(Invoker, RegisterExhaustionSpillsToTheStack) {
+    int32_t a = 1, e = 5, i = 9, p = 16;
+    double b = 2, f = 6, h = 8, j = 10, k = 11, l = 12, m = 13, n = 14, o = 15;
+    int64_t c = 3, g = 7;
+    float d = 4;
+    double r = invoke<double>(
+        "sysv64 f64(i32, f64, i64, f32, i32, f64, i64, f64, i32, f64, f64, f64, f64, f64, "
+        "f64, i32)",
+        fn(&t_mixed), {&a, &b, &c, &d, &e, &f, &g, &h, &i, &j, &k, &l, &m, &n, &o, &p});
+    EXPECT_EQ(r, 136.0);
+}
+
+TEST(Invoker, MixedStructInRegistersBothWays) {
+    Pair p{7, 1.5};
+    int64_t k = 3;
+    Pair r = invoke<Pair>("sysv64 {i64, f64}({i64, f64}, i64)", fn(&t_pair), {&p, &k});
+    EXPECT_EQ(r.a, 21);
+    EXPECT_EQ(r.b, 4.5);
+}
+
+TEST(Invoker, MemoryClassStructAndSret) {
+    Big b{1, 2, 3, 4, 5};
+    int64_t k = 10;
+    Big r = invoke<Big>("sysv64 {i64, i64, i64, i64, i64}({i64, i64, i64, i64, i64}, i64)",
+                        fn(&t_big), {&b, &k});
+    EXPECT_EQ(r.a, 11);
+    EXPECT_EQ(r.e, 15);
+    EXPECT_EQ(b.a, 1) << "the caller's value must not change";
+}
+
+TEST(Invoker, TwelveByteFloatStruct) {
+    Floats3 f{1.5f, 2.5f, 3.5f};
+    Floats3 r = invoke<Floats3>("sysv64 {f32, f32, f32}({f32, f32, f32})", fn(&t_floats3), {&f});
+    EXPECT_EQ(r.x, 3.5f);
+    EXPECT_EQ(r.y, 2.5f);
+    EXPECT_EQ(r.z, 1.5f);
+}
+
+TEST(Invoker, LongDoubleOnTheStackAndInSt0) {
+    long double x = 1.25L;
+    int32_t n = 4;
+    EXPECT_EQ(invoke<long double>("sysv64 f80(f80, i32)", fn(&t_ld), {&x, &n}), 5.0L);
+}
+
+TEST(Invoker, SystemVVariadicSetsAl) {
+    int32_t count = 4;
+    int64_t a = 100, c = 1;
+    double b = 20.0, d = 3.0;
+    EXPECT_EQ(invoke<int64_t>("sysv64 i64(i32, ..., i64, f64, i64, f64)", fn(&t_sum_variadic),
+                              {&count, &a, &b, &c, &d}),
+              124);
+}
+
+TEST(Invoker, Win64MixedSlotsAndStack) {
+    int32_t a = 1, e = 5;
+    double b = 2, f = 6;
+    int64_t c = 3;
+    float d = 4;
+    EXPECT_EQ(invoke<double>("win64 f64(i32, f64, i64, f32, i32, f64)", fn(&w_mixed),
+                             {&a, &b, &c, &d, &e, &f}),
+              21.0);
+}
+
+TEST(Invoker, Win64ThreeByteStructIsByReferenceAndReturnedThroughSret) {
+    Rgb c{1, 2, 3};
+    Rgb r = invoke<Rgb>("win64 {u8, u8, u8}({u8, u8, u8})", fn(&w_rgb), {&c});
+    EXPECT_EQ(r.r, 3);
+    EXPECT_EQ(r.b, 1);
+}
+
+TEST(Invoker, Win64SixteenByteStructByReference) {
+    Pair p{7, 1.5};
+    int64_t k = 3;
+    Pair r = invoke<Pair>("win64 {i64, f64}({i64, f64}, i64)", fn(&w_pair), {&p, &k});
+    EXPECT_EQ(r.a, 10);
+    EXPECT_EQ(r.b, -1.5);
+}
+
+TEST(Invoker, Win64VariadicDoublesAlsoInIntegerRegisters) {
+    int32_t count = 5;
+    double v[5] = {1, 2, 3, 4, 5.5};
+    EXPECT_EQ(invoke<double>("win64 f64(i32, ..., f64, f64, f64, f64, f64)", fn(&w_sum_variadic),
+                             {&count, &v[0], &v[1], &v[2], &v[3], &v[4]}),
+              15.5);
+}
+
+TEST(Invoker, Win64CalleeSavedRegistersSurvive) {
+    double a = 2.5;
+    int64_t b = 4;
+    EXPECT_EQ(invoke<double>("win64 f64(f64, i64)", fn(&w_clobber), {&a, &b}), 10.0);
+}
+
+TEST(Invoker, UnboundFormCallsAnyTargetOfTheSignature) {
+    auto inv = ctabi::make_invoker("sysv64 i32(i32, i32)");
+    ASSERT_TRUE(inv);
+    EXPECT_FALSE(inv->is_bound());
+    int32_t a = 2, b = 3, r = 0;
+    void* args[] = {&a, &b};
+    (*inv)(fn(&t_add), &r, args);
+    EXPECT_EQ(r, 5);
+}
+
+TEST(Invoker, ErrorsNameTheProblem) {
+    auto i386 = ctabi::make_invoker("stdcall i32(i32)", fn(&t_add));
+    ASSERT_FALSE(i386);
+    EXPECT_NE(i386.error().message.find("stdcall"), std::string::npos);
+    auto bad = ctabi::make_invoker("sysv64 i32(i32, quad)", fn(&t_add));
+    ASSERT_FALSE(bad);
+    EXPECT_NE(bad.error().message.find("quad"), std::string::npos);
+    auto f32var = ctabi::make_invoker("sysv64 i32(i32, ..., f32)", fn(&t_add));
+    ASSERT_FALSE(f32var);
+    EXPECT_NE(f32var.error().message.find("argument 1"), std::string::npos);
+}
+
+} // namespace
