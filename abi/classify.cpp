@@ -19,7 +19,9 @@ Result<CallLayout> classify(const Signature& sig) {
 namespace {
 // Values the canonical form passes by pointer: aggregates, and x87 long
 // double, which compiled code outside C (numba, LLVM IR users) cannot make.
-bool by_pointer(const Type& t) { return t.is_aggregate() || t.kind == Kind::F80; }
+bool by_pointer(const Type& t) {
+    return t.is_aggregate() || t.kind == Kind::F80;
+}
 } // namespace
 
 Signature canonical_signature(const Signature& sig) {
@@ -33,7 +35,8 @@ Signature canonical_signature(const Signature& sig) {
     } else {
         c.result = sig.result;
     }
-    for (const auto& a : sig.args) c.args.push_back(by_pointer(a) ? Type::pointer(model) : a);
+    for (const auto& a : sig.args)
+        c.args.push_back(by_pointer(a) ? Type::pointer(model) : a);
     return c;
 }
 

@@ -32,11 +32,13 @@ using Eightbytes = std::array<Class, 2>;
 void classify_leaves(const Type& t, uint64_t offset, Eightbytes& eb) {
     switch (t.kind) {
     case Kind::Struct:
-        for (const auto& f : t.fields) classify_leaves(f.type, offset + f.offset, eb);
+        for (const auto& f : t.fields)
+            classify_leaves(f.type, offset + f.offset, eb);
         return;
     case Kind::Union:
         // Each member overlaps the same eightbytes: merge them all.
-        for (const auto& f : t.fields) classify_leaves(f.type, offset, eb);
+        for (const auto& f : t.fields)
+            classify_leaves(f.type, offset, eb);
         return;
     case Kind::Array:
         // Arrays are classified element by element.
@@ -96,7 +98,9 @@ Extend extension_of(const Type& t) {
     }
 }
 
-uint32_t align_up(uint32_t v, uint32_t a) { return (v + a - 1) / a * a; }
+uint32_t align_up(uint32_t v, uint32_t a) {
+    return (v + a - 1) / a * a;
+}
 
 // The bytes of eightbyte i of a value of `size` bytes.
 Piece eightbyte_piece(const Type& t, size_t i, Location loc) {

@@ -36,7 +36,9 @@ Location slot_location(uint32_t slot, bool floating) {
     return Location::on_stack(int32_t(kShadowSpace + 8 * (slot - kRegSlots)));
 }
 
-uint32_t align_up(uint32_t v, uint32_t a) { return (v + a - 1) / a * a; }
+uint32_t align_up(uint32_t v, uint32_t a) {
+    return (v + a - 1) / a * a;
+}
 
 } // namespace
 

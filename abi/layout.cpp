@@ -9,9 +9,8 @@ std::string location_name(const Location& loc, Arch arch) {
     case RegClass::x87: return "st0";
     case RegClass::gpr: break;
     }
-    static const char* const names64[] = {"rax", "rcx", "rdx", "rbx", "rsp", "rbp",
-                                          "rsi", "rdi", "r8",  "r9",  "r10", "r11",
-                                          "r12", "r13", "r14", "r15"};
+    static const char* const names64[] = {"rax", "rcx", "rdx", "rbx", "rsp", "rbp", "rsi", "rdi",
+                                          "r8",  "r9",  "r10", "r11", "r12", "r13", "r14", "r15"};
     static const char* const names32[] = {"eax", "ecx", "edx", "ebx", "esp", "ebp", "esi", "edi"};
     if (arch == Arch::i386 && loc.reg < 8) return names32[loc.reg];
     return loc.reg < 16 ? names64[loc.reg] : "r?";
@@ -40,7 +39,8 @@ std::string pieces_text(const std::vector<Piece>& pieces, uint64_t value_size, A
 
 uint64_t covered_size(const std::vector<Piece>& pieces) {
     uint64_t end = 0;
-    for (const auto& p : pieces) end = std::max<uint64_t>(end, p.offset + p.size);
+    for (const auto& p : pieces)
+        end = std::max<uint64_t>(end, p.offset + p.size);
     return end;
 }
 

@@ -11,9 +11,9 @@ struct ScalarName {
     Kind kind;
 };
 constexpr ScalarName kScalars[] = {
-    {"void", Kind::Void}, {"bool", Kind::Bool}, {"i8", Kind::I8},   {"u8", Kind::U8},
-    {"i16", Kind::I16},   {"u16", Kind::U16},   {"i32", Kind::I32}, {"u32", Kind::U32},
-    {"i64", Kind::I64},   {"u64", Kind::U64},   {"f32", Kind::F32}, {"f64", Kind::F64},
+    {"void", Kind::Void}, {"bool", Kind::Bool},   {"i8", Kind::I8},   {"u8", Kind::U8},
+    {"i16", Kind::I16},   {"u16", Kind::U16},     {"i32", Kind::I32}, {"u32", Kind::U32},
+    {"i64", Kind::I64},   {"u64", Kind::U64},     {"f32", Kind::F32}, {"f64", Kind::F64},
     {"f80", Kind::F80},   {"ptr", Kind::Pointer},
 };
 
@@ -126,7 +126,8 @@ private:
         }
         Result<Type> t = make_error("");
         std::vector<Type> members;
-        for (const auto& f : fields) members.push_back(f.type);
+        for (const auto& f : fields)
+            members.push_back(f.type);
         if (kind == Kind::Union) {
             t = has_layout ? Type::union_explicit(std::move(members), size, align)
                            : Type::union_of(std::move(members));
@@ -170,7 +171,8 @@ private:
     }
 
     void skip_space() {
-        while (pos_ < text_.size() && std::isspace(static_cast<unsigned char>(text_[pos_]))) ++pos_;
+        while (pos_ < text_.size() && std::isspace(static_cast<unsigned char>(text_[pos_])))
+            ++pos_;
     }
     bool eat(char c) {
         skip_space();

@@ -5,8 +5,12 @@
 namespace ctabi::abi {
 namespace {
 
-bool is_power_of_two(uint64_t v) { return v != 0 && (v & (v - 1)) == 0; }
-uint64_t align_up(uint64_t v, uint64_t a) { return (v + a - 1) / a * a; }
+bool is_power_of_two(uint64_t v) {
+    return v != 0 && (v & (v - 1)) == 0;
+}
+uint64_t align_up(uint64_t v, uint64_t a) {
+    return (v + a - 1) / a * a;
+}
 
 // Aggregates beyond this are rejected: no convention passes them usefully and
 // offsets must fit the 32-bit fields of a CallLayout.
@@ -72,7 +76,9 @@ Type Type::scalar(Kind kind, const DataModel& m) {
     return t;
 }
 
-const Type& Type::element() const { return fields.at(0).type; }
+const Type& Type::element() const {
+    return fields.at(0).type;
+}
 
 Result<Type> Type::struct_of(std::vector<Type> members) {
     if (members.empty()) return make_error("empty structs are not supported (C has none)");
@@ -142,8 +148,8 @@ Result<Type> Type::struct_explicit(std::vector<Field> fields, uint64_t size, uin
                               " overlaps the member before it (bitfields are not supported)");
         if (f.offset + f.type.size > size)
             return make_error("struct member " + std::to_string(i) + " ends at byte " +
-                              std::to_string(f.offset + f.type.size) +
-                              ", past the struct's size " + std::to_string(size));
+                              std::to_string(f.offset + f.type.size) + ", past the struct's size " +
+                              std::to_string(size));
         end = f.offset + f.type.size;
         members.push_back(f.type);
     }
@@ -167,8 +173,8 @@ Result<Type> Type::union_explicit(std::vector<Type> members, uint64_t size, uint
     CTABI_TRY_ASSIGN(t, union_of(members));
     for (size_t i = 0; i < t.fields.size(); ++i)
         if (t.fields[i].type.size > size)
-            return make_error("union member " + std::to_string(i) + " is larger than the union's size " +
-                              std::to_string(size));
+            return make_error("union member " + std::to_string(i) +
+                              " is larger than the union's size " + std::to_string(size));
     if (size == 0 || size % align != 0)
         return make_error("union size " + std::to_string(size) +
                           " is not a positive multiple of its alignment " + std::to_string(align));
@@ -178,7 +184,9 @@ Result<Type> Type::union_explicit(std::vector<Type> members, uint64_t size, uint
     return t;
 }
 
-bool operator==(const Field& a, const Field& b) { return a.offset == b.offset && a.type == b.type; }
+bool operator==(const Field& a, const Field& b) {
+    return a.offset == b.offset && a.type == b.type;
+}
 
 bool operator==(const Type& a, const Type& b) {
     return a.kind == b.kind && a.size == b.size && a.align == b.align && a.count == b.count &&
@@ -193,7 +201,8 @@ std::string Type::to_string() const {
         for (size_t i = 0; i < fields.size(); ++i) {
             if (i) s += ", ";
             s += fields[i].type.to_string();
-            if (explicit_layout && kind == Kind::Struct) s += " @" + std::to_string(fields[i].offset);
+            if (explicit_layout && kind == Kind::Struct)
+                s += " @" + std::to_string(fields[i].offset);
         }
         if (explicit_layout)
             s += " | size " + std::to_string(size) + " align " + std::to_string(align);

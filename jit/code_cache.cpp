@@ -33,7 +33,9 @@ struct Key {
     friend bool operator==(const Key&, const Key&) = default;
 };
 
-void mix(size_t& h, size_t v) { h ^= v + 0x9e3779b97f4a7c15ull + (h << 6) + (h >> 2); }
+void mix(size_t& h, size_t v) {
+    h ^= v + 0x9e3779b97f4a7c15ull + (h << 6) + (h >> 2);
+}
 
 size_t hash_type(const abi::Type& t) {
     size_t h = size_t(t.kind);
@@ -56,7 +58,8 @@ struct KeyHash {
         mix(h, size_t(k.sig.conv) | size_t(k.sig.platform) << 8);
         mix(h, k.sig.fixed_args ? *k.sig.fixed_args + 1 : 0);
         mix(h, hash_type(k.sig.result));
-        for (const auto& a : k.sig.args) mix(h, hash_type(a));
+        for (const auto& a : k.sig.args)
+            mix(h, hash_type(a));
         return h;
     }
 };
@@ -106,8 +109,8 @@ private:
             return std::shared_ptr<const detail::CodeEntry>(std::move(entry));
         }
         CTABI_TRY_ASSIGN(canonical_layout, abi::classify(entry->canonical));
-        CTABI_TRY_ASSIGN(code, jit::emit_forward_thunk(key.sig, entry->layout, canonical_layout,
-                                                       key.target));
+        CTABI_TRY_ASSIGN(
+            code, jit::emit_forward_thunk(key.sig, entry->layout, canonical_layout, key.target));
         entry->code = std::move(code);
         return std::shared_ptr<const detail::CodeEntry>(std::move(entry));
     }
@@ -118,8 +121,12 @@ private:
 
 } // namespace
 
-const abi::Signature& Invoker::signature() const { return entry_->signature; }
-const abi::CallLayout& Invoker::layout() const { return entry_->layout; }
+const abi::Signature& Invoker::signature() const {
+    return entry_->signature;
+}
+const abi::CallLayout& Invoker::layout() const {
+    return entry_->layout;
+}
 
 Result<Invoker> make_invoker(const abi::Signature& sig, const void* target) {
     CTABI_TRY_ASSIGN(entry, CodeCache::instance().get(Key{CodeKind::invoker, sig, target}));
@@ -137,10 +144,18 @@ Result<Invoker> make_invoker(std::string_view text, const void* target) {
     return make_invoker(sig, target);
 }
 
-bool Thunk::is_target_itself() const { return entry_->target_itself; }
-const abi::Signature& Thunk::signature() const { return entry_->signature; }
-const abi::Signature& Thunk::canonical_signature() const { return entry_->canonical; }
-const abi::CallLayout& Thunk::layout() const { return entry_->layout; }
+bool Thunk::is_target_itself() const {
+    return entry_->target_itself;
+}
+const abi::Signature& Thunk::signature() const {
+    return entry_->signature;
+}
+const abi::Signature& Thunk::canonical_signature() const {
+    return entry_->canonical;
+}
+const abi::CallLayout& Thunk::layout() const {
+    return entry_->layout;
+}
 
 Result<Thunk> make_thunk(const abi::Signature& sig, const void* target) {
     if (!target) return make_error("make_thunk: the target address is null");
@@ -156,6 +171,8 @@ Result<Thunk> make_thunk(std::string_view text, const void* target) {
     return make_thunk(sig, target);
 }
 
-size_t cached_code_count() { return CodeCache::instance().size(); }
+size_t cached_code_count() {
+    return CodeCache::instance().size();
+}
 
 } // namespace ctabi

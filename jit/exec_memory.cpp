@@ -18,9 +18,7 @@ asmjit::JitAllocator& allocator() {
 }
 
 struct Release {
-    void operator()(const void* rx) const {
-        allocator().release(const_cast<void*>(rx));
-    }
+    void operator()(const void* rx) const { allocator().release(const_cast<void*>(rx)); }
 };
 
 std::string asmjit_error(const char* what, asmjit::Error err) {

@@ -22,17 +22,19 @@ using abi::RegClass;
 namespace {
 
 // A register as one number: gpr 0..15, xmm 16..31.
-int reg_key(const Location& loc) { return loc.cls == RegClass::xmm ? 16 + loc.reg : loc.reg; }
+int reg_key(const Location& loc) {
+    return loc.cls == RegClass::xmm ? 16 + loc.reg : loc.reg;
+}
 
 // Where a value (or the pointer to it) is found at thunk entry.
 struct Source {
     enum class Kind : uint8_t {
-        reg,      // in register `reg` (a key)
-        mem,      // at [base + offset] (incoming stack slot or spill slot)
-        deref,    // the value's bytes at [register `reg` + offset]
-        deref_mem,// a pointer at [base + offset]; the bytes at [pointer + inner]
-        rbx,      // the saved canonical result pointer
-        copy,     // the address rsp + offset (a caller-made copy)
+        reg,       // in register `reg` (a key)
+        mem,       // at [base + offset] (incoming stack slot or spill slot)
+        deref,     // the value's bytes at [register `reg` + offset]
+        deref_mem, // a pointer at [base + offset]; the bytes at [pointer + inner]
+        rbx,       // the saved canonical result pointer
+        copy,      // the address rsp + offset (a caller-made copy)
     } kind = Kind::reg;
     int reg = 0;
     x86::Gp base;
@@ -52,8 +54,12 @@ struct Move {
     abi::Extend extend = abi::Extend::none;
 };
 
-x86::Gp gpr_of(int key) { return x86::gpq(uint32_t(key)); }
-x86::Xmm xmm_of(int key) { return x86::xmm(uint32_t(key - 16)); }
+x86::Gp gpr_of(int key) {
+    return x86::gpq(uint32_t(key));
+}
+x86::Xmm xmm_of(int key) {
+    return x86::xmm(uint32_t(key - 16));
+}
 
 class ThunkEmitter {
 public:
@@ -196,7 +202,8 @@ private:
     }
 
     void extend_reg(uint8_t dst, int src, uint32_t size, abi::Extend extend) {
-        x86::Gp from = size == 1 ? x86::Gp(x86::gpb_lo(uint32_t(src))) : x86::Gp(x86::gpw(uint32_t(src)));
+        x86::Gp from =
+            size == 1 ? x86::Gp(x86::gpb_lo(uint32_t(src))) : x86::Gp(x86::gpw(uint32_t(src)));
         if (extend == abi::Extend::sign32)
             a_->movsx(x86::gpd(dst), from);
         else
@@ -272,11 +279,16 @@ private:
         case Source::Kind::copy: a.lea(gpr_of(d), at_sp(m.src.offset)); return;
         case Source::Kind::reg: {
             int s = m.src.reg;
-            if (d >= 16 && s >= 16) a.movaps(xmm_of(d), xmm_of(s));
-            else if (d >= 16) a.movq(xmm_of(d), gpr_of(s));
-            else if (s >= 16) a.movq(gpr_of(d), xmm_of(s));
-            else if (m.extend != abi::Extend::none) extend_reg(uint8_t(d), s, m.size, m.extend);
-            else a.mov(gpr_of(d), gpr_of(s));
+            if (d >= 16 && s >= 16)
+                a.movaps(xmm_of(d), xmm_of(s));
+            else if (d >= 16)
+                a.movq(xmm_of(d), gpr_of(s));
+            else if (s >= 16)
+                a.movq(gpr_of(d), xmm_of(s));
+            else if (m.extend != abi::Extend::none)
+                extend_reg(uint8_t(d), s, m.size, m.extend);
+            else
+                a.mov(gpr_of(d), gpr_of(s));
             return;
         }
         default: load_piece(a, m.dst, bytes_of(m.src), m.size, m.extend); return;
@@ -297,8 +309,10 @@ private:
         const Location& from = r.pieces.at(0).loc;
         const Location& to = canonical_.result.pieces.at(0).loc;
         if (from == to) return;
-        if (to.cls == RegClass::xmm) a.movaps(x86::xmm(to.reg), x86::xmm(from.reg));
-        else a.mov(x86::gpq(to.reg), x86::gpq(from.reg));
+        if (to.cls == RegClass::xmm)
+            a.movaps(x86::xmm(to.reg), x86::xmm(from.reg));
+        else
+            a.mov(x86::gpq(to.reg), x86::gpq(from.reg));
     }
 
     const abi::Signature& sig_;

@@ -7,7 +7,9 @@
 
 namespace ctabi::jit::x64 {
 
-inline uint32_t align_up(uint32_t v, uint32_t a) { return (v + a - 1) / a * a; }
+inline uint32_t align_up(uint32_t v, uint32_t a) {
+    return (v + a - 1) / a * a;
+}
 
 // Bytes below the stack pointer at the call that the layout's outgoing
 // arguments and caller-made copies occupy.
@@ -17,8 +19,8 @@ inline uint32_t outgoing_area(const abi::CallLayout& layout) {
         for (const auto& a : layout.args)
             if (a.kind == abi::PassKind::indirect)
                 end = std::max<uint32_t>(end, uint32_t(a.copy_offset) + a.copy_size);
-        end = std::max(end, align_up(layout.stack_size, layout.copy_area_align) +
-                                layout.copy_area_size);
+        end = std::max(end,
+                       align_up(layout.stack_size, layout.copy_area_align) + layout.copy_area_size);
     }
     return end;
 }

@@ -52,7 +52,8 @@ Result<GeneratedCode> emit_invoker(const abi::CallLayout& layout, const void* ta
             continue;
         }
         bool any_stack = arg.kind == PassKind::indirect;
-        for (const auto& p : arg.pieces) any_stack |= p.loc.is_stack();
+        for (const auto& p : arg.pieces)
+            any_stack |= p.loc.is_stack();
         if (!any_stack) continue;
         x86::Mem value = arg_pointer(arg);
         if (arg.kind == PassKind::indirect) {
@@ -82,7 +83,8 @@ Result<GeneratedCode> emit_invoker(const abi::CallLayout& layout, const void* ta
             continue;
         }
         bool any_reg = false;
-        for (const auto& p : arg.pieces) any_reg |= p.loc.is_reg();
+        for (const auto& p : arg.pieces)
+            any_reg |= p.loc.is_reg();
         if (!any_reg) continue;
         if (arg.kind == PassKind::indirect) {
             a.lea(gp64(arg.pieces.at(0).loc.reg), at_sp(arg.copy_offset));
@@ -90,7 +92,8 @@ Result<GeneratedCode> emit_invoker(const abi::CallLayout& layout, const void* ta
         }
         x86::Mem value = arg_pointer(arg);
         for (const auto& p : arg.pieces)
-            if (p.loc.is_reg()) load_piece(a, p.loc, value.cloneAdjusted(p.offset), p.size, p.extend);
+            if (p.loc.is_reg())
+                load_piece(a, p.loc, value.cloneAdjusted(p.offset), p.size, p.extend);
     }
     if (layout.vector_count >= 0) a.mov(x86::eax, layout.vector_count);
 

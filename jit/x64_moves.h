@@ -14,7 +14,9 @@ namespace ctabi::jit::x64 {
 
 namespace x86 = asmjit::x86;
 
-inline x86::Gp gp64(uint8_t id) { return x86::gpq(id); }
+inline x86::Gp gp64(uint8_t id) {
+    return x86::gpq(id);
+}
 
 // Loads `size` (1..8) bytes at `src` into general-purpose register `dst`:
 // zero-extended, or sign-extended to 32 bits for Extend::sign32.

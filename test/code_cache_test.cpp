@@ -11,7 +11,9 @@
 
 namespace {
 
-const void* fn(auto* f) { return reinterpret_cast<const void*>(f); }
+const void* fn(auto* f) {
+    return reinterpret_cast<const void*>(f);
+}
 
 // The permissions ("r-xp") of the mapping holding `address`.
 std::string permissions_of(const void* address) {
@@ -62,7 +64,8 @@ TEST(CodeCache, ConcurrentBuildersAgree) {
                 seen[t].push_back(th ? th->address() : nullptr);
             }
         });
-    for (auto& th : threads) th.join();
+    for (auto& th : threads)
+        th.join();
     for (int t = 0; t < kThreads; ++t)
         for (int i = 0; i < kSignatures; ++i) {
             ASSERT_NE(seen[t][i], nullptr);
@@ -98,8 +101,8 @@ TEST(ExecutableMemory, UncachedCodeIsFreedWithItsOwner) {
     make_and_drop(50000);
     long after = resident_kib();
     // 50,000 live invokers would take megabytes; freed ones reuse the same blocks.
-    EXPECT_LT(after - before, 2048) << "resident memory grew from " << before << " to " << after
-                                    << " KiB";
+    EXPECT_LT(after - before, 2048)
+        << "resident memory grew from " << before << " to " << after << " KiB";
 }
 
 } // namespace

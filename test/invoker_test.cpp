@@ -9,7 +9,9 @@
 
 namespace {
 
-const void* fn(auto* f) { return reinterpret_cast<const void*>(f); }
+const void* fn(auto* f) {
+    return reinterpret_cast<const void*>(f);
+}
 
 template <typename R>
 R invoke(std::string_view sig, const void* target, std::initializer_list<void*> args) {
@@ -32,12 +34,12 @@ TEST(Invoker, NarrowIntegersAreWidenedAsTheCalleeExpects) {
     int16_t c = -30000;
     uint16_t d = 60000;
     bool e = true;
-    EXPECT_EQ(invoke<int32_t>("sysv64 i32(i8, u8, i16, u16, bool)", fn(&t_narrow),
-                              {&a, &b, &c, &d, &e}),
-              31);
-    EXPECT_EQ(invoke<int32_t>("win64 i32(i8, u8, i16, u16, bool)", fn(&w_narrow),
-                              {&a, &b, &c, &d, &e}),
-              31);
+    EXPECT_EQ(
+        invoke<int32_t>("sysv64 i32(i8, u8, i16, u16, bool)", fn(&t_narrow), {&a, &b, &c, &d, &e}),
+        31);
+    EXPECT_EQ(
+        invoke<int32_t>("win64 i32(i8, u8, i16, u16, bool)", fn(&w_narrow), {&a, &b, &c, &d, &e}),
+        31);
 }
 
 TEST(Invoker, RegisterExhaustionSpillsToTheStack) {

@@ -4,25 +4,35 @@
 
 extern "C" {
 
-int32_t t_add(int32_t a, int32_t b) { return a + b; }
+int32_t t_add(int32_t a, int32_t b) {
+    return a + b;
+}
 int32_t t_narrow(int8_t a, uint8_t b, int16_t c, uint16_t d, bool e) {
     // Each argument contributes only if it arrived intact (sign and width).
     return (a == -5) + 2 * (b == 250) + 4 * (c == -30000) + 8 * (d == 60000) + 16 * e;
 }
-double t_mixed(int32_t a, double b, int64_t c, float d, int32_t e, double f, int64_t g,
-               double h, int32_t i, double j, double k, double l, double m, double n,
-               double o, int32_t p) {
+double t_mixed(int32_t a, double b, int64_t c, float d, int32_t e, double f, int64_t g, double h,
+               int32_t i, double j, double k, double l, double m, double n, double o, int32_t p) {
     return a + b + double(c) + d + e + f + double(g) + h + i + j + k + l + m + n + o + p;
 }
-Pair t_pair(Pair p, int64_t k) { return Pair{p.a * k, p.b * double(k)}; }
-Big t_big(Big b, int64_t k) { return Big{b.a + k, b.b + k, b.c + k, b.d + k, b.e + k}; }
-Floats3 t_floats3(Floats3 f) { return Floats3{f.z, f.y, f.x}; }
-long double t_ld(long double x, int32_t n) { return x * n; }
+Pair t_pair(Pair p, int64_t k) {
+    return Pair{p.a * k, p.b * double(k)};
+}
+Big t_big(Big b, int64_t k) {
+    return Big{b.a + k, b.b + k, b.c + k, b.d + k, b.e + k};
+}
+Floats3 t_floats3(Floats3 f) {
+    return Floats3{f.z, f.y, f.x};
+}
+long double t_ld(long double x, int32_t n) {
+    return x * n;
+}
 int64_t t_sum_variadic(int32_t count, ...) {
     va_list ap;
     va_start(ap, count);
     int64_t s = 0;
-    for (int i = 0; i < count; ++i) s += i % 2 ? int64_t(va_arg(ap, double)) : va_arg(ap, int64_t);
+    for (int i = 0; i < count; ++i)
+        s += i % 2 ? int64_t(va_arg(ap, double)) : va_arg(ap, int64_t);
     va_end(ap);
     return s;
 }
@@ -31,8 +41,12 @@ __attribute__((ms_abi)) double w_mixed(int32_t a, double b, int64_t c, float d, 
                                        double f) {
     return a + b + double(c) + d + e + f;
 }
-__attribute__((ms_abi)) Rgb w_rgb(Rgb c) { return Rgb{c.b, c.g, c.r}; }
-__attribute__((ms_abi)) Pair w_pair(Pair p, int64_t k) { return Pair{p.a + k, p.b - double(k)}; }
+__attribute__((ms_abi)) Rgb w_rgb(Rgb c) {
+    return Rgb{c.b, c.g, c.r};
+}
+__attribute__((ms_abi)) Pair w_pair(Pair p, int64_t k) {
+    return Pair{p.a + k, p.b - double(k)};
+}
 __attribute__((ms_abi)) int32_t w_narrow(int8_t a, uint8_t b, int16_t c, uint16_t d, bool e) {
     return (a == -5) + 2 * (b == 250) + 4 * (c == -30000) + 8 * (d == 60000) + 16 * e;
 }
@@ -52,7 +66,8 @@ __attribute__((ms_abi)) double w_sum_variadic(int32_t count, ...) {
     __builtin_ms_va_list ap;
     __builtin_ms_va_start(ap, count);
     double s = 0;
-    for (int i = 0; i < count; ++i) s += __builtin_va_arg(ap, double);
+    for (int i = 0; i < count; ++i)
+        s += __builtin_va_arg(ap, double);
     __builtin_ms_va_end(ap);
     return s;
 }

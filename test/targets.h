@@ -21,9 +21,8 @@ struct Floats3 {
 
 int32_t t_add(int32_t a, int32_t b);
 int32_t t_narrow(int8_t a, uint8_t b, int16_t c, uint16_t d, bool e);
-double t_mixed(int32_t a, double b, int64_t c, float d, int32_t e, double f, int64_t g,
-               double h, int32_t i, double j, double k, double l, double m, double n,
-               double o, int32_t p);
+double t_mixed(int32_t a, double b, int64_t c, float d, int32_t e, double f, int64_t g, double h,
+               int32_t i, double j, double k, double l, double m, double n, double o, int32_t p);
 Pair t_pair(Pair p, int64_t k);
 Big t_big(Big b, int64_t k);
 Floats3 t_floats3(Floats3 f);

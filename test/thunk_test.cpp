@@ -16,7 +16,9 @@ struct ctabi::c_type<Rgb> {
 
 namespace {
 
-const void* fn(auto* f) { return reinterpret_cast<const void*>(f); }
+const void* fn(auto* f) {
+    return reinterpret_cast<const void*>(f);
+}
 
 TEST(Thunk, CanonicalNativeTargetIsItsOwnThunk) {
     auto t = ctabi::make_thunk("sysv64 i32(i32, i32)", fn(&t_add));
@@ -71,9 +73,9 @@ TEST(Thunk, Win64ScalarsShuffleIntoWin64Slots) {
 TEST(Thunk, Win64NarrowIntegers) {
     auto t = ctabi::make_thunk("win64 i32(i8, u8, i16, u16, bool)", fn(&w_narrow));
     ASSERT_TRUE(t);
-    EXPECT_EQ((t->as<int32_t(int8_t, uint8_t, int16_t, uint16_t, bool)>()(-5, 250, -30000, 60000,
-                                                                          true)),
-              31);
+    EXPECT_EQ(
+        (t->as<int32_t(int8_t, uint8_t, int16_t, uint16_t, bool)>()(-5, 250, -30000, 60000, true)),
+        31);
 }
 
 TEST(Thunk, Win64CalleeSavedRegistersAreTheCalleesJob) {

@@ -27,11 +27,16 @@ namespace detail {
 template <typename T>
 abi::Type integer_type() {
     using abi::Kind;
-    if constexpr (std::is_same_v<T, bool>) return abi::Type::scalar(Kind::Bool);
-    else if constexpr (sizeof(T) == 1) return abi::Type::scalar(std::is_signed_v<T> ? Kind::I8 : Kind::U8);
-    else if constexpr (sizeof(T) == 2) return abi::Type::scalar(std::is_signed_v<T> ? Kind::I16 : Kind::U16);
-    else if constexpr (sizeof(T) == 4) return abi::Type::scalar(std::is_signed_v<T> ? Kind::I32 : Kind::U32);
-    else return abi::Type::scalar(std::is_signed_v<T> ? Kind::I64 : Kind::U64);
+    if constexpr (std::is_same_v<T, bool>)
+        return abi::Type::scalar(Kind::Bool);
+    else if constexpr (sizeof(T) == 1)
+        return abi::Type::scalar(std::is_signed_v<T> ? Kind::I8 : Kind::U8);
+    else if constexpr (sizeof(T) == 2)
+        return abi::Type::scalar(std::is_signed_v<T> ? Kind::I16 : Kind::U16);
+    else if constexpr (sizeof(T) == 4)
+        return abi::Type::scalar(std::is_signed_v<T> ? Kind::I32 : Kind::U32);
+    else
+        return abi::Type::scalar(std::is_signed_v<T> ? Kind::I64 : Kind::U64);
 }
 } // namespace detail
 
@@ -95,8 +100,10 @@ public:
 private:
     template <typename T>
     static canonical_param_t<T> canonical(const T& v) {
-        if constexpr (passed_by_pointer_v<T>) return &v;
-        else return v;
+        if constexpr (passed_by_pointer_v<T>)
+            return &v;
+        else
+            return v;
     }
     Thunk thunk_;
 };

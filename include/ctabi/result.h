@@ -53,7 +53,9 @@ private:
 // The success value of operations that return nothing.
 struct Ok {};
 
-inline Error make_error(std::string message) { return Error{std::move(message)}; }
+inline Error make_error(std::string message) {
+    return Error{std::move(message)};
+}
 
 } // namespace ctabi
 

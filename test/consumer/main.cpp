@@ -3,7 +3,9 @@
 
 #include <cstdio>
 
-extern "C" __attribute__((ms_abi)) double scale(int n, double x) { return n * x; }
+extern "C" __attribute__((ms_abi)) double scale(int n, double x) {
+    return n * x;
+}
 
 int main() {
     auto f = ctabi::bind<double(int, double)>(reinterpret_cast<const void*>(&scale),

@@ -51,8 +51,8 @@ struct Type {
     Kind kind = Kind::Void;
     uint64_t size = 0;
     uint64_t align = 1;
-    std::vector<Field> fields; // Struct/Union members; Array: the element
-    uint64_t count = 0;        // Array: number of elements
+    std::vector<Field> fields;    // Struct/Union members; Array: the element
+    uint64_t count = 0;           // Array: number of elements
     bool explicit_layout = false; // offsets/size/align differ from the natural C layout
 
     static Type void_type() { return {}; }
