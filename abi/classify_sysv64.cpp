@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <array>
 
+#include "classify_common.h"
 #include "ctabi/abi/classify.h"
 
 namespace ctabi::abi {
@@ -85,26 +86,9 @@ Classification classify_type(const Type& t) {
     return c;
 }
 
-Extend extension_of(const Type& t) {
-    // _Bool, char and short are widened to 32 bits by the caller (GCC does,
-    // Clang relies on it).
-    switch (t.kind) {
-    case Kind::Bool:
-    case Kind::U8:
-    case Kind::U16: return Extend::zero32;
-    case Kind::I8:
-    case Kind::I16: return Extend::sign32;
-    default: return Extend::none;
-    }
-}
-
-uint32_t align_up(uint32_t v, uint32_t a) {
-    return (v + a - 1) / a * a;
-}
-
 // The bytes of eightbyte i of a value of `size` bytes.
 Piece eightbyte_piece(const Type& t, size_t i, Location loc) {
-    if (t.is_scalar()) return Piece{0, uint32_t(t.size), loc, extension_of(t)};
+    if (t.is_scalar()) return Piece{0, uint32_t(t.size), loc, narrow_int_extension(t)};
     return Piece{uint32_t(8 * i), uint32_t(std::min<uint64_t>(8, t.size - 8 * i)), loc,
                  Extend::none};
 }
@@ -182,7 +166,8 @@ Result<CallLayout> classify_sysv64(const Signature& sig) {
             // in the registers still free, go wholly on the stack: 8-byte
             // slots, 16-byte alignment for 16-aligned types.
             stack = align_up(stack, std::max<uint32_t>(8, uint32_t(t.align)));
-            Piece p{0, uint32_t(t.size), Location::on_stack(int32_t(stack)), extension_of(t)};
+            Piece p{0, uint32_t(t.size), Location::on_stack(int32_t(stack)),
+                    narrow_int_extension(t)};
             if (t.kind == Kind::F80) p.size = 10;
             arg.pieces.push_back(p);
             stack += align_up(uint32_t(t.size), 8);

@@ -1,6 +1,7 @@
 // Microsoft x64 calling convention ("x64 calling convention" and "x64
 // software conventions", Microsoft Learn), as GCC and Clang implement it for
 // __attribute__((ms_abi)).
+#include "classify_common.h"
 #include "ctabi/abi/classify.h"
 
 namespace ctabi::abi {
@@ -15,29 +16,11 @@ bool fits_integer_slot(const Type& t) {
     return t.size == 1 || t.size == 2 || t.size == 4 || t.size == 8;
 }
 
-Extend extension_of(const Type& t) {
-    // The callee may not rely on the upper bits, but GCC and Clang callers
-    // widen narrow integers anyway; ctabi does the same (harmless, and what
-    // code compiled by either expects in practice).
-    switch (t.kind) {
-    case Kind::Bool:
-    case Kind::U8:
-    case Kind::U16: return Extend::zero32;
-    case Kind::I8:
-    case Kind::I16: return Extend::sign32;
-    default: return Extend::none;
-    }
-}
-
 Location slot_location(uint32_t slot, bool floating) {
     if (slot < kRegSlots)
         return floating ? Location::in_reg(RegClass::xmm, uint8_t(slot))
                         : Location::in_reg(RegClass::gpr, kIntArgRegs[slot]);
     return Location::on_stack(int32_t(kShadowSpace + 8 * (slot - kRegSlots)));
-}
-
-uint32_t align_up(uint32_t v, uint32_t a) {
-    return (v + a - 1) / a * a;
 }
 
 } // namespace
@@ -95,7 +78,7 @@ Result<CallLayout> classify_win64(const Signature& sig) {
         } else if ((t.is_scalar() && t.kind != Kind::F80) ||
                    (t.is_aggregate() && fits_integer_slot(t))) {
             arg.pieces.push_back(
-                Piece{0, uint32_t(t.size), slot_location(slot, false), extension_of(t)});
+                Piece{0, uint32_t(t.size), slot_location(slot, false), narrow_int_extension(t)});
         } else {
             // Any other size (and x87 long double, 16 bytes): the caller makes a
             // 16-byte aligned copy and passes its address in the slot.
