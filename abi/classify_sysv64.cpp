@@ -86,6 +86,20 @@ Classification classify_type(const Type& t) {
     return c;
 }
 
+// Callers widen _Bool, char and short arguments to 32 bits (GCC does, in
+// registers and stack slots; Clang's callees rely on it). Results are not
+// widened: the caller extends al/ax itself.
+Extend narrow_int_extension(const Type& t) {
+    switch (t.kind) {
+    case Kind::Bool:
+    case Kind::U8:
+    case Kind::U16: return Extend::zero32;
+    case Kind::I8:
+    case Kind::I16: return Extend::sign32;
+    default: return Extend::none;
+    }
+}
+
 // The bytes of eightbyte i of a value of `size` bytes.
 Piece eightbyte_piece(const Type& t, size_t i, Location loc) {
     if (t.is_scalar()) return Piece{0, uint32_t(t.size), loc, narrow_int_extension(t)};
@@ -132,6 +146,8 @@ Result<CallLayout> classify_sysv64(const Signature& sig) {
                     layout.result.pieces.push_back(eightbyte_piece(
                         sig.result, i, Location::in_reg(RegClass::xmm, uint8_t(ret_sse++))));
             }
+            for (auto& p : layout.result.pieces)
+                p.extend = Extend::none;
         }
     }
 
@@ -166,6 +182,9 @@ Result<CallLayout> classify_sysv64(const Signature& sig) {
             // in the registers still free, go wholly on the stack: 8-byte
             // slots, 16-byte alignment for 16-aligned types.
             stack = align_up(stack, std::max<uint32_t>(8, uint32_t(t.align)));
+            // An argument aligned beyond 16 bytes raises the alignment of the
+            // whole argument area (GCC and Clang realign rsp for it).
+            layout.stack_align = std::max<uint32_t>(layout.stack_align, uint32_t(t.align));
             Piece p{0, uint32_t(t.size), Location::on_stack(int32_t(stack)),
                     narrow_int_extension(t)};
             if (t.kind == Kind::F80) p.size = 10;

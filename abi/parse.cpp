@@ -2,6 +2,7 @@
 
 #include <cctype>
 #include <charconv>
+#include <optional>
 
 namespace ctabi::abi {
 namespace {
@@ -104,6 +105,8 @@ private:
         size_t at = pos_ - 1;
         std::vector<Field> fields;
         bool has_offsets = false, has_layout = false;
+        size_t without_offset = 0; // members written without '@offset'
+        std::optional<size_t> first_without_offset;
         uint64_t size = 0, align = 0;
         while (!eat('}')) {
             if (!fields.empty() && !eat(',')) {
@@ -121,9 +124,16 @@ private:
                 CTABI_TRY_ASSIGN(off, number("member offset"));
                 offset = off;
                 has_offsets = true;
+            } else {
+                ++without_offset;
+                if (!first_without_offset) first_without_offset = fields.size();
             }
             fields.push_back(Field{std::move(member), offset});
         }
+        if (has_offsets && without_offset)
+            return fail("struct member " + std::to_string(*first_without_offset) +
+                            " has no '@offset': give every member an offset, or none",
+                        at);
         Result<Type> t = make_error("");
         std::vector<Type> members;
         for (const auto& f : fields)

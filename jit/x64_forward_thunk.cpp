@@ -86,6 +86,8 @@ public:
         a.mov(x86::rbp, x86::rsp);
         a.push(x86::rbx);
         a.sub(x86::rsp, frame);
+        // Entry guarantees 16; a stricter alignment is made here (rbp restores rsp).
+        if (target_.stack_align > 16) a.and_(x86::rsp, -int32_t(target_.stack_align));
         if (result_by_pointer_) load_pointer_to(x86::rbx, canonical_source(0));
 
         emit_memory_pieces();

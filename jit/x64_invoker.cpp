@@ -28,6 +28,8 @@ Result<GeneratedCode> emit_invoker(const abi::CallLayout& layout, const void* ta
     constexpr uint32_t kPushes = 4;
     uint32_t frame = frame_size(outgoing_area(layout), kPushes, layout.stack_align);
     if (frame) a.sub(x86::rsp, frame);
+    // Entry guarantees 16; a stricter alignment is made here (rbp restores rsp).
+    if (layout.stack_align > 16) a.and_(x86::rsp, -int32_t(layout.stack_align));
     if (target) {
         a.mov(result, x86::rdi);
         a.mov(args, x86::rsi);

@@ -55,11 +55,11 @@ struct Type {
     uint64_t count = 0;           // Array: number of elements
     bool explicit_layout = false; // offsets/size/align differ from the natural C layout
 
-    static Type void_type() { return {}; }
+    // (Factories returning Type are defined out of line: Field is not
+    // complete inside this class, and Clang insists on it for vector<Field>.)
+    static Type void_type();
     static Type scalar(Kind kind, const DataModel& model = DataModel::x86_64());
-    static Type pointer(const DataModel& model = DataModel::x86_64()) {
-        return scalar(Kind::Pointer, model);
-    }
+    static Type pointer(const DataModel& model = DataModel::x86_64());
 
     // Natural C layout of the members, in order (what a C compiler does).
     static Result<Type> struct_of(std::vector<Type> members);
@@ -90,6 +90,13 @@ struct Field {
     Type type;
     uint64_t offset = 0;
 };
+
+inline Type Type::void_type() {
+    return Type{};
+}
+inline Type Type::pointer(const DataModel& model) {
+    return scalar(Kind::Pointer, model);
+}
 
 bool operator==(const Type& a, const Type& b);
 bool operator==(const Field& a, const Field& b);
