@@ -32,6 +32,13 @@ const asmjit::Environment& host_environment() {
     return env;
 }
 
+asmjit::CodeHolder& fresh_code_holder() {
+    thread_local asmjit::CodeHolder code;
+    code.reset(asmjit::ResetPolicy::kSoft);
+    code.init(host_environment());
+    return code;
+}
+
 Result<GeneratedCode> install(asmjit::CodeHolder& code) {
     if (asmjit::Error err = code.flatten()) return make_error(asmjit_error("flattening code", err));
     if (asmjit::Error err = code.resolveUnresolvedLinks())

@@ -17,4 +17,8 @@ Result<GeneratedCode> install(asmjit::CodeHolder& code);
 // The environment code is assembled for (the host).
 const asmjit::Environment& host_environment();
 
+// A CodeHolder initialised for the host, reused by this thread (a soft reset
+// keeps its memory, so building code does not allocate its zone anew).
+asmjit::CodeHolder& fresh_code_holder();
+
 } // namespace ctabi::jit

@@ -68,37 +68,55 @@ public:
         : sig_(sig), target_(target), canonical_(canonical) {}
 
     Result<GeneratedCode> emit(const void* target_address) {
-        asmjit::CodeHolder code;
-        code.init(host_environment());
+        asmjit::CodeHolder& code = fresh_code_holder();
         a_ = std::make_unique<x86::Assembler>(&code);
         x86::Assembler& a = *a_;
 
         result_by_pointer_ = sig_.result.is_aggregate() || sig_.result.kind == abi::Kind::F80;
         shift_ = result_by_pointer_ ? 1 : 0;
 
-        // Frame: rbp, rbx pushed; outgoing area, then spill slots (one per
-        // argument register at most: 6 gpr + 8 xmm in System V).
-        constexpr uint32_t kPushes = 2, kSpillSlots = 16;
-        spill_base_ = int32_t(align_up(outgoing_area(target_), 16));
-        uint32_t frame =
-            frame_size(uint32_t(spill_base_) + 8 * kSpillSlots, kPushes, target_.stack_align);
-        a.push(x86::rbp);
-        a.mov(x86::rbp, x86::rsp);
-        a.push(x86::rbx);
-        a.sub(x86::rsp, frame);
+        // Frame: rbx saved only to keep the canonical result pointer across
+        // the call; rbp only when the call needs more than 16-byte alignment.
+        // Below: the outgoing area, then the spill slots the register
+        // shuffle needs (planned before anything is emitted).
+        const bool use_rbp = target_.stack_align > 16;
+        const uint32_t pushes = (use_rbp ? 1 : 0) + (result_by_pointer_ ? 1 : 0);
+        spill_base_ = int32_t(align_up(outgoing_area(target_), 8));
+        std::vector<Move> planned = collect_moves();
+        int spills = resolve(planned, /*emit=*/false);
+        uint32_t frame = frame_size(uint32_t(spill_base_) + 8 * uint32_t(spills), pushes,
+                                    std::min(target_.stack_align, 16u));
+        // Incoming stack arguments, above the return address.
+        if (use_rbp) {
+            in_base_ = x86::rbp;
+            in_bias_ = 16;
+        } else {
+            in_base_ = x86::rsp;
+            in_bias_ = int32_t(frame + 8 * pushes + 8);
+        }
+        if (use_rbp) {
+            a.push(x86::rbp);
+            a.mov(x86::rbp, x86::rsp);
+        }
+        if (result_by_pointer_) a.push(x86::rbx);
+        if (frame) a.sub(x86::rsp, frame);
         // Entry guarantees 16; a stricter alignment is made here (rbp restores rsp).
-        if (target_.stack_align > 16) a.and_(x86::rsp, -int32_t(target_.stack_align));
+        if (use_rbp) a.and_(x86::rsp, -int32_t(target_.stack_align));
         if (result_by_pointer_) load_pointer_to(x86::rbx, canonical_source(0));
 
         emit_memory_pieces();
-        if (auto ok = emit_register_moves(); !ok) return ok.error();
+        std::vector<Move> moves = collect_moves();
+        resolve(moves, /*emit=*/true);
         if (target_.vector_count >= 0) a.mov(x86::eax, target_.vector_count);
         a.mov(x86::r11, reinterpret_cast<uint64_t>(target_address));
         a.call(x86::r11);
         emit_result();
-        a.lea(x86::rsp, x86::ptr(x86::rbp, -8));
-        a.pop(x86::rbx);
-        a.pop(x86::rbp);
+        if (use_rbp)
+            a.lea(x86::rsp, x86::ptr(x86::rbp, result_by_pointer_ ? -8 : 0));
+        else if (frame)
+            a.add(x86::rsp, frame);
+        if (result_by_pointer_) a.pop(x86::rbx);
+        if (use_rbp) a.pop(x86::rbp);
         a.ret();
         return install(code);
     }
@@ -114,8 +132,8 @@ private:
         } else {
             // Incoming stack arguments sit above the return address and rbp.
             s.kind = Source::Kind::mem;
-            s.base = x86::rbp;
-            s.offset = 16 + p.loc.offset;
+            s.base = in_base_;
+            s.offset = in_bias_ + p.loc.offset;
         }
         return s;
     }
@@ -212,7 +230,8 @@ private:
             a_->movzx(x86::gpd(dst), from);
     }
 
-    Result<Ok> emit_register_moves() {
+    // The register pieces of the target call, as moves from their sources.
+    std::vector<Move> collect_moves() {
         std::vector<Move> moves;
         for (const auto& arg : target_.args) {
             for (const auto& p : arg.pieces) {
@@ -232,6 +251,14 @@ private:
                 if (!in_place) moves.push_back(m);
             }
         }
+        return moves;
+    }
+
+    // Performs the moves as one parallel move: a move goes once no other
+    // pending move still reads its destination; a cycle is broken by
+    // spilling one destination to a slot. Returns the slots used; with
+    // emit=false only plans (the same decisions, no code).
+    int resolve(std::vector<Move> moves, bool emit) {
         int spills = 0;
         while (!moves.empty()) {
             auto blocked = [&](const Move& m) {
@@ -243,34 +270,32 @@ private:
             auto ready = std::find_if(moves.begin(), moves.end(),
                                       [&](const Move& m) { return !blocked(m); });
             if (ready != moves.end()) {
-                emit_move(*ready);
+                if (emit) emit_move(*ready);
                 moves.erase(ready);
                 continue;
             }
-            // A cycle: spill the destination of the first move and let the
-            // moves that read it read the spill slot instead.
             int d = reg_key(moves.front().dst);
-            if (spills == 16) return make_error("internal: too many spills in a forward thunk");
-            x86::Mem slot = x86::qword_ptr(x86::rsp, spill_base_ + 8 * spills++);
-            if (d >= 16)
-                a_->movsd(slot, xmm_of(d));
-            else
-                a_->mov(slot, gpr_of(d));
+            int32_t slot_offset = spill_base_ + 8 * spills++;
+            if (emit) {
+                x86::Mem slot = x86::qword_ptr(x86::rsp, slot_offset);
+                if (d >= 16)
+                    a_->movsd(slot, xmm_of(d));
+                else
+                    a_->mov(slot, gpr_of(d));
+            }
             for (auto& n : moves) {
                 if (n.src.reads() != d) continue;
                 if (n.src.kind == Source::Kind::reg) {
                     n.src.kind = Source::Kind::mem;
-                    n.src.base = x86::rsp;
-                    n.src.offset = slot.offsetLo32();
                 } else { // deref
                     n.src.kind = Source::Kind::deref_mem;
                     n.src.inner = n.src.offset;
-                    n.src.base = x86::rsp;
-                    n.src.offset = slot.offsetLo32();
                 }
+                n.src.base = x86::rsp;
+                n.src.offset = slot_offset;
             }
         }
-        return Ok{};
+        return spills;
     }
 
     void emit_move(const Move& m) {
@@ -324,6 +349,8 @@ private:
     bool result_by_pointer_ = false;
     size_t shift_ = 0;
     int32_t spill_base_ = 0;
+    x86::Gp in_base_ = x86::rsp;
+    int32_t in_bias_ = 0;
 };
 
 } // namespace

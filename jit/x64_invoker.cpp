@@ -1,5 +1,7 @@
 // The invoker: reads each argument through args[i], puts its pieces where the
 // layout says, calls, and stores the result pieces into the result buffer.
+#include <vector>
+
 #include "ctabi/jit/emit.h"
 #include "exec_memory.h"
 #include "x64_frame.h"
@@ -14,22 +16,27 @@ Result<GeneratedCode> emit_invoker(const abi::CallLayout& layout, const void* ta
     if (layout.arch != abi::Arch::x86_64)
         return make_error(std::string(abi::conv_name(layout.conv)) +
                           ": i386 code cannot be called from an x86-64 process");
-    asmjit::CodeHolder code;
-    code.init(host_environment());
+    asmjit::CodeHolder& code = fresh_code_holder();
     x86::Assembler a(&code);
 
-    // rbx: target, r12: result buffer, r13: argument pointer array.
-    const x86::Gp target_reg = x86::rbx, result = x86::r12, args = x86::r13;
-    a.push(x86::rbp);
-    a.mov(x86::rbp, x86::rsp);
-    a.push(x86::rbx);
-    a.push(x86::r12);
-    a.push(x86::r13);
-    constexpr uint32_t kPushes = 4;
-    uint32_t frame = frame_size(outgoing_area(layout), kPushes, layout.stack_align);
+    // rbx: result buffer, r12: argument pointer array, r13: target (unbound
+    // form only). A frame pointer only when the call needs more than the
+    // 16-byte alignment the entry guarantees.
+    const x86::Gp result = x86::rbx, args = x86::r12, target_reg = x86::r13;
+    const bool use_rbp = layout.stack_align > 16;
+    std::vector<x86::Gp> saved = {x86::rbx, x86::r12};
+    if (!target) saved.push_back(x86::r13);
+    if (use_rbp) {
+        a.push(x86::rbp);
+        a.mov(x86::rbp, x86::rsp);
+    }
+    for (const auto& r : saved)
+        a.push(r);
+    uint32_t pushes = uint32_t(saved.size()) + (use_rbp ? 1 : 0);
+    uint32_t frame = frame_size(outgoing_area(layout), pushes, std::min(layout.stack_align, 16u));
     if (frame) a.sub(x86::rsp, frame);
     // Entry guarantees 16; a stricter alignment is made here (rbp restores rsp).
-    if (layout.stack_align > 16) a.and_(x86::rsp, -int32_t(layout.stack_align));
+    if (use_rbp) a.and_(x86::rsp, -int32_t(layout.stack_align));
     if (target) {
         a.mov(result, x86::rdi);
         a.mov(args, x86::rsi);
@@ -110,11 +117,13 @@ Result<GeneratedCode> emit_invoker(const abi::CallLayout& layout, const void* ta
         for (const auto& p : layout.result.pieces)
             store_piece(a, x86::ptr(result, int32_t(p.offset)), p.loc, p.size);
 
-    a.lea(x86::rsp, x86::ptr(x86::rbp, -8 * int32_t(kPushes - 1)));
-    a.pop(x86::r13);
-    a.pop(x86::r12);
-    a.pop(x86::rbx);
-    a.pop(x86::rbp);
+    if (use_rbp)
+        a.lea(x86::rsp, x86::ptr(x86::rbp, -8 * int32_t(saved.size())));
+    else if (frame)
+        a.add(x86::rsp, frame);
+    for (auto r = saved.rbegin(); r != saved.rend(); ++r)
+        a.pop(*r);
+    if (use_rbp) a.pop(x86::rbp);
     a.ret();
     return install(code);
 }
