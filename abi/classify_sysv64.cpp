@@ -87,22 +87,12 @@ Classification classify_type(const Type& t) {
 }
 
 // Callers widen _Bool, char and short arguments to 32 bits (GCC does, in
-// registers and stack slots; Clang's callees rely on it). Results are not
-// widened: the caller extends al/ax itself.
-Extend narrow_int_extension(const Type& t) {
-    switch (t.kind) {
-    case Kind::Bool:
-    case Kind::U8:
-    case Kind::U16: return Extend::zero32;
-    case Kind::I8:
-    case Kind::I16: return Extend::sign32;
-    default: return Extend::none;
-    }
-}
-
+// registers and stack slots; Clang's callees rely on it): see
+// promoted_extension. Results are not widened: the caller extends al/ax.
+//
 // The bytes of eightbyte i of a value of `size` bytes.
 Piece eightbyte_piece(const Type& t, size_t i, Location loc) {
-    if (t.is_scalar()) return Piece{0, uint32_t(t.size), loc, narrow_int_extension(t)};
+    if (t.is_scalar()) return Piece{0, uint32_t(t.size), loc, promoted_extension(t)};
     return Piece{uint32_t(8 * i), uint32_t(std::min<uint64_t>(8, t.size - 8 * i)), loc,
                  Extend::none};
 }
@@ -185,8 +175,7 @@ Result<CallLayout> classify_sysv64(const Signature& sig) {
             // An argument aligned beyond 16 bytes raises the alignment of the
             // whole argument area (GCC and Clang realign rsp for it).
             layout.stack_align = std::max<uint32_t>(layout.stack_align, uint32_t(t.align));
-            Piece p{0, uint32_t(t.size), Location::on_stack(int32_t(stack)),
-                    narrow_int_extension(t)};
+            Piece p{0, uint32_t(t.size), Location::on_stack(int32_t(stack)), promoted_extension(t)};
             if (t.kind == Kind::F80) p.size = 10;
             arg.pieces.push_back(p);
             stack += align_up(uint32_t(t.size), 8);

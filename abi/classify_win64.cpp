@@ -77,11 +77,12 @@ Result<CallLayout> classify_win64(const Signature& sig) {
                 arg.pieces.push_back(Piece{0, uint32_t(t.size), slot_location(slot, false)});
         } else if ((t.is_scalar() && t.kind != Kind::F80) ||
                    (t.is_aggregate() && fits_integer_slot(t))) {
-            // Narrow integers are not widened: the upper bits of the slot are
-            // undefined (Clang's callers leave them, GCC's and Clang's callees
-            // re-extend).
-            arg.pieces.push_back(
-                Piece{0, uint32_t(t.size), slot_location(slot, false), Extend::none});
+            // Fixed narrow integers are not widened: the upper bits of the slot
+            // are undefined (Clang's callers leave them, GCC's and Clang's
+            // callees re-extend). Variadic ones are: C's default argument
+            // promotions make them an int, which the callee reads with va_arg.
+            arg.pieces.push_back(Piece{0, uint32_t(t.size), slot_location(slot, false),
+                                       variadic ? promoted_extension(t) : Extend::none});
         } else {
             // Any other size (and x87 long double, 16 bytes): the caller makes a
             // 16-byte aligned copy and passes its address in the slot.

@@ -126,6 +126,12 @@ const GoldenCase kWin64Cases[] = {
     {"win64 i32(f64, ..., f64)", "win64; a0 xmm0; a1 xmm1 rdx; ret rax; stack 32 shadow 32",
      "only the variadic double is duplicated: GCC leaves rcx unset for the fixed double (Clang "
      "also copies it to rcx, which is harmless)"},
+    {"win64 void(i8, ..., i8, u16, bool, i16)",
+     "win64; a0 rcx; a1 rdx/sx32; a2 r8/zx32; a3 r9/zx32; a4 sp+32/sx32; ret void; stack 40 "
+     "shadow 32",
+     "variadic narrow integers undergo C's default promotion to int, so the caller widens "
+     "them (the callee reads them with va_arg(ap, int)); the fixed i8 is not widened. Found by "
+     "the differential harness: Clang and GCC callees saw garbage in the upper bits"},
     {"win64 void(ptr, ...)", "win64; a0 rcx; ret void; stack 32 shadow 32",
      "win64 variadic calls carry no vector-register count"},
 
