@@ -1,0 +1,732 @@
+// The differential execution test: signatures (a fixed list pinning the
+// classic rules, and seeded random ones) are turned into C callees by
+// diff_gen, compiled by GCC and by Clang as System V and as ms_abi, loaded,
+// and every case is called three ways:
+//   - a bound invoker (make_invoker(sig, callee)),
+//   - an unbound invoker (make_invoker(sig), the target passed at the call),
+//   - a forward thunk (make_thunk(sig, callee)), called by C code with the
+//     canonical prototype.
+// The callee checks every scalar leaf it receives; the result is checked
+// leaf by leaf; the call is made through a stub that also checks the
+// host's callee-saved registers, rsp, the x87 stack, DF and MXCSR.
+//
+// Environment:
+//   CTABI_DIFF_COUNT   random cases per compiler and convention (default 1000)
+//   CTABI_DIFF_SEED    seed of the random cases (default below; printed)
+//   CTABI_DIFF_JOBS    parallel compiler processes (default: the CPU count)
+//   CTABI_DIFF_KEEP    keep the generated files even when all cases pass
+//   CTABI_DIFF_REPORT  failing cases listed in full (default 20)
+//   CTABI_DIFF_GCC, CTABI_DIFF_CLANG   the compilers (default: CMake's)
+#include <dlfcn.h>
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <array>
+#include <cerrno>
+#include <csetjmp>
+#include <csignal>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "ctabi/ctabi.h"
+#include "diff_gen.h"
+
+extern char** environ;
+
+#ifndef CTABI_DIFF_GCC_PATH
+#define CTABI_DIFF_GCC_PATH "gcc"
+#endif
+#ifndef CTABI_DIFF_CLANG_PATH
+#define CTABI_DIFF_CLANG_PATH "clang"
+#endif
+
+// Calls fn(a0, a1, a2) (System V) with sentinels in rbx, rbp, r12-r15 and
+// reports in *status what the call did not preserve (see kStatusNames).
+extern "C" uint64_t ctabi_diff_checked_call(const void* fn, uint64_t a0, uint64_t a1, uint64_t a2,
+                                            uint32_t* status);
+
+asm(R"(
+    .intel_syntax noprefix
+    .bss
+    .p2align 4
+ctabi_diff_saved_rsp: .zero 8
+ctabi_diff_mxcsr_before: .zero 4
+ctabi_diff_mxcsr_after: .zero 4
+ctabi_diff_fpu_env: .zero 32
+    .text
+    .p2align 4
+    .globl ctabi_diff_checked_call
+    .hidden ctabi_diff_checked_call
+    .type ctabi_diff_checked_call, @function
+ctabi_diff_checked_call:
+    push rbp
+    push rbx
+    push r12
+    push r13
+    push r14
+    push r15
+    push r8
+    mov qword ptr [rip + ctabi_diff_saved_rsp], rsp
+    stmxcsr dword ptr [rip + ctabi_diff_mxcsr_before]
+    mov rax, rdi
+    mov rdi, rsi
+    mov rsi, rdx
+    mov rdx, rcx
+    movabs rbx, 0x5ee1b1b1b1b1b1b1
+    movabs rbp, 0x5ee1b2b2b2b2b2b2
+    movabs r12, 0x5ee1c1c1c1c1c1c1
+    movabs r13, 0x5ee1d1d1d1d1d1d1
+    movabs r14, 0x5ee1e1e1e1e1e1e1
+    movabs r15, 0x5ee1f1f1f1f1f1f1
+    call rax
+    xor ecx, ecx
+    movabs rdx, 0x5ee1b1b1b1b1b1b1
+    cmp rbx, rdx
+    je 1f
+    or ecx, 1
+1:  movabs rdx, 0x5ee1b2b2b2b2b2b2
+    cmp rbp, rdx
+    je 1f
+    or ecx, 2
+1:  movabs rdx, 0x5ee1c1c1c1c1c1c1
+    cmp r12, rdx
+    je 1f
+    or ecx, 4
+1:  movabs rdx, 0x5ee1d1d1d1d1d1d1
+    cmp r13, rdx
+    je 1f
+    or ecx, 8
+1:  movabs rdx, 0x5ee1e1e1e1e1e1e1
+    cmp r14, rdx
+    je 1f
+    or ecx, 16
+1:  movabs rdx, 0x5ee1f1f1f1f1f1f1
+    cmp r15, rdx
+    je 1f
+    or ecx, 32
+1:  cmp rsp, qword ptr [rip + ctabi_diff_saved_rsp]
+    je 1f
+    or ecx, 64
+    mov rsp, qword ptr [rip + ctabi_diff_saved_rsp]
+1:  fnstenv [rip + ctabi_diff_fpu_env]
+    fldenv [rip + ctabi_diff_fpu_env]
+    movzx edx, word ptr [rip + ctabi_diff_fpu_env + 8]
+    cmp edx, 0xffff
+    je 1f
+    or ecx, 128
+    fninit
+1:  pushfq
+    pop rdx
+    test edx, 0x400
+    je 1f
+    or ecx, 256
+    cld
+1:  stmxcsr dword ptr [rip + ctabi_diff_mxcsr_after]
+    mov edx, dword ptr [rip + ctabi_diff_mxcsr_after]
+    cmp edx, dword ptr [rip + ctabi_diff_mxcsr_before]
+    je 1f
+    or ecx, 512
+    ldmxcsr dword ptr [rip + ctabi_diff_mxcsr_before]
+1:  pop r8
+    mov dword ptr [r8], ecx
+    pop r15
+    pop r14
+    pop r13
+    pop r12
+    pop rbx
+    pop rbp
+    ret
+    .size ctabi_diff_checked_call, .-ctabi_diff_checked_call
+
+    /* Harness self-tests: calls with a misaligned stack, and functions that
+       break each rule the checking stub watches. */
+    .p2align 4
+ctabi_diff_call_misaligned:
+    mov rax, rdi
+    call rax
+    ret
+ctabi_diff_returns:
+    ret
+ctabi_diff_clobbers_rbx:
+    mov ebx, 1
+    ret
+ctabi_diff_clobbers_r14:
+    xor r14d, r14d
+    ret
+ctabi_diff_moves_rsp:
+    pop rdx
+    sub rsp, 8
+    jmp rdx
+ctabi_diff_leaves_x87:
+    fld1
+    ret
+ctabi_diff_sets_df:
+    std
+    ret
+ctabi_diff_changes_mxcsr:
+    sub rsp, 8
+    stmxcsr dword ptr [rsp]
+    xor dword ptr [rsp], 0x8000
+    ldmxcsr dword ptr [rsp]
+    add rsp, 8
+    ret
+ctabi_diff_traps:
+    ud2
+    .globl ctabi_diff_call_misaligned, ctabi_diff_returns, ctabi_diff_clobbers_rbx
+    .globl ctabi_diff_clobbers_r14, ctabi_diff_moves_rsp, ctabi_diff_leaves_x87
+    .globl ctabi_diff_sets_df, ctabi_diff_changes_mxcsr, ctabi_diff_traps
+    .hidden ctabi_diff_call_misaligned, ctabi_diff_returns, ctabi_diff_clobbers_rbx
+    .hidden ctabi_diff_clobbers_r14, ctabi_diff_moves_rsp, ctabi_diff_leaves_x87
+    .hidden ctabi_diff_sets_df, ctabi_diff_changes_mxcsr, ctabi_diff_traps
+    .att_syntax prefix
+)");
+
+extern "C" {
+void ctabi_diff_call_misaligned(const void* fn); // calls fn() with rsp 8 bytes off
+void ctabi_diff_returns();
+void ctabi_diff_clobbers_rbx();
+void ctabi_diff_clobbers_r14();
+void ctabi_diff_moves_rsp();
+void ctabi_diff_leaves_x87();
+void ctabi_diff_sets_df();
+void ctabi_diff_changes_mxcsr();
+void ctabi_diff_traps();
+}
+
+namespace {
+
+using ctabi_diff::Conv;
+using ctabi_diff::diff_case;
+
+const char* const kStatusNames[] = {
+    "rbx not preserved",   "rbp not preserved",         "r12 not preserved",
+    "r13 not preserved",   "r14 not preserved",         "r15 not preserved",
+    "rsp not restored",    "x87 stack left non-empty",  "direction flag left set",
+    "MXCSR changed",
+};
+
+constexpr uint64_t kDefaultSeed = 20240601;
+constexpr uint32_t kDefaultCount = 1000;
+
+uint64_t env_u64(const char* name, uint64_t fallback) {
+    const char* v = std::getenv(name);
+    return v && *v ? std::strtoull(v, nullptr, 0) : fallback;
+}
+
+std::string env_str(const char* name, const char* fallback) {
+    const char* v = std::getenv(name);
+    return v && *v ? v : fallback;
+}
+
+// ---------------------------------------------------------------------------
+// Running the compilers.
+
+struct Job {
+    std::vector<std::string> argv;
+    std::string log; // stdout and stderr go here
+};
+
+// Runs the jobs, at most `parallel` at a time; false (and the failing job's
+// command and output in *error) if one fails.
+bool run_jobs(const std::vector<Job>& jobs, unsigned parallel, std::string* error) {
+    struct Running {
+        pid_t pid;
+        size_t job;
+    };
+    std::vector<Running> running;
+    bool ok = true;
+    size_t next = 0;
+    auto describe = [&](size_t j) {
+        std::string cmd;
+        for (const auto& a : jobs[j].argv) cmd += a + " ";
+        std::ifstream log(jobs[j].log);
+        std::stringstream ss;
+        ss << log.rdbuf();
+        std::string out = ss.str();
+        if (out.size() > 4000) out = out.substr(0, 4000) + "\n[...]";
+        return "command failed: " + cmd + "\n" + out;
+    };
+    while (next < jobs.size() || !running.empty()) {
+        while (ok && next < jobs.size() && running.size() < std::max(1u, parallel)) {
+            const Job& job = jobs[next];
+            posix_spawn_file_actions_t actions;
+            posix_spawn_file_actions_init(&actions);
+            posix_spawn_file_actions_addopen(&actions, 1, job.log.c_str(),
+                                             O_WRONLY | O_CREAT | O_TRUNC, 0644);
+            posix_spawn_file_actions_adddup2(&actions, 1, 2);
+            std::vector<char*> argv;
+            for (const auto& a : job.argv) argv.push_back(const_cast<char*>(a.c_str()));
+            argv.push_back(nullptr);
+            pid_t pid;
+            int rc = posix_spawnp(&pid, argv[0], &actions, nullptr, argv.data(), environ);
+            posix_spawn_file_actions_destroy(&actions);
+            if (rc != 0) {
+                *error = "cannot run " + job.argv[0] + ": " + std::strerror(rc);
+                ok = false;
+                break;
+            }
+            running.push_back({pid, next++});
+        }
+        if (running.empty()) break;
+        int status = 0;
+        pid_t pid = waitpid(-1, &status, 0);
+        if (pid < 0) {
+            if (errno == EINTR) continue;
+            *error = std::string("waitpid: ") + std::strerror(errno);
+            return false;
+        }
+        for (size_t i = 0; i < running.size(); ++i) {
+            if (running[i].pid != pid) continue;
+            if ((!WIFEXITED(status) || WEXITSTATUS(status) != 0) && ok) {
+                *error = describe(running[i].job);
+                ok = false;
+            }
+            running.erase(running.begin() + long(i));
+            break;
+        }
+    }
+    return ok;
+}
+
+// ---------------------------------------------------------------------------
+// Surviving a crash in generated code: report it as the case's failure and
+// go on with the next case.
+
+sigjmp_buf g_crash_jump;
+volatile sig_atomic_t g_in_call = 0;
+
+void on_crash(int sig) {
+    if (g_in_call) {
+        g_in_call = 0;
+        siglongjmp(g_crash_jump, sig);
+    }
+    std::signal(sig, SIG_DFL);
+    std::raise(sig);
+}
+
+class CrashGuard {
+public:
+    CrashGuard() {
+        stack_.resize(1 << 16);
+        stack_t ss{};
+        ss.ss_sp = stack_.data();
+        ss.ss_size = stack_.size();
+        sigaltstack(&ss, &old_stack_);
+        struct sigaction sa{};
+        sa.sa_handler = on_crash;
+        sa.sa_flags = SA_ONSTACK | SA_NODEFER;
+        sigemptyset(&sa.sa_mask);
+        for (size_t i = 0; i < kSignals.size(); ++i) sigaction(kSignals[i], &sa, &old_[i]);
+    }
+    ~CrashGuard() {
+        for (size_t i = 0; i < kSignals.size(); ++i) sigaction(kSignals[i], &old_[i], nullptr);
+        sigaltstack(&old_stack_, nullptr);
+    }
+
+private:
+    static constexpr std::array<int, 5> kSignals = {SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP};
+    std::vector<char> stack_;
+    stack_t old_stack_{};
+    std::array<struct sigaction, 5> old_{};
+};
+
+// ---------------------------------------------------------------------------
+// One generated, compiled and loaded library.
+
+struct Library {
+    void* handle = nullptr;
+    std::vector<const diff_case*> cases; // in case order
+    void (*reset)() = nullptr;
+    int* failures = nullptr;
+    int* calls = nullptr;
+    const char* log = nullptr;
+};
+
+bool load(const std::string& path, size_t chunks, size_t expected, Library* lib,
+          std::string* error) {
+    lib->handle = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
+    if (!lib->handle) {
+        *error = std::string("dlopen: ") + dlerror();
+        return false;
+    }
+    auto sym = [&](const std::string& name) {
+        void* p = dlsym(lib->handle, name.c_str());
+        if (!p) *error += "missing symbol " + name + "; ";
+        return p;
+    };
+    lib->reset = reinterpret_cast<void (*)()>(sym("diff_reset"));
+    lib->failures = static_cast<int*>(sym("diff_failures"));
+    lib->calls = static_cast<int*>(sym("diff_calls"));
+    lib->log = static_cast<const char*>(sym("diff_log"));
+    for (size_t k = 0; k < chunks; ++k) {
+        auto* table = static_cast<const diff_case*>(sym("diff_cases_" + std::to_string(k)));
+        auto* count = static_cast<const unsigned*>(sym("diff_case_count_" + std::to_string(k)));
+        if (!table || !count) return false;
+        for (unsigned i = 0; i < *count; ++i) lib->cases.push_back(&table[i]);
+    }
+    if (!error->empty()) return false;
+    if (lib->cases.size() != expected) {
+        *error = "the library has " + std::to_string(lib->cases.size()) + " cases, expected " +
+                 std::to_string(expected);
+        return false;
+    }
+    return true;
+}
+
+// ---------------------------------------------------------------------------
+// Running the cases.
+
+struct Failure {
+    size_t index;
+    std::string signature;
+    std::string detail;
+};
+
+enum class Mode { bound_invoker, unbound_invoker, thunk };
+const char* mode_name(Mode m) {
+    switch (m) {
+    case Mode::bound_invoker: return "bound invoker";
+    case Mode::unbound_invoker: return "unbound invoker";
+    case Mode::thunk: return "forward thunk";
+    }
+    return "?";
+}
+
+std::string status_text(uint32_t status) {
+    std::string s;
+    for (size_t b = 0; b < std::size(kStatusNames); ++b)
+        if (status & (1u << b)) s += std::string(s.empty() ? "" : ", ") + kStatusNames[b];
+    return s;
+}
+
+// Calls through the checking stub; returns 0, or the signal that stopped the
+// call (the guard's handler jumps back here).
+__attribute__((noinline)) int guarded_call(uint64_t fn, uint64_t a0, uint64_t a1, uint64_t a2,
+                                           uint32_t* status) {
+    if (int sig_no = sigsetjmp(g_crash_jump, 1); sig_no != 0) return sig_no;
+    g_in_call = 1;
+    ctabi_diff_checked_call(reinterpret_cast<const void*>(fn), a0, a1, a2, status);
+    g_in_call = 0;
+    return 0;
+}
+
+class CaseRunner {
+public:
+    explicit CaseRunner(const Library& lib) : lib_(lib) {}
+
+    // Every problem of case i, as one line each (empty: the case passed).
+    std::vector<std::string> run(size_t i) {
+        std::vector<std::string> problems;
+        const diff_case& c = *lib_.cases[i];
+        auto sig = ctabi::abi::parse_signature(c.signature);
+        if (!sig) {
+            problems.push_back("ctabi cannot parse it: " + sig.error().message);
+            return problems;
+        }
+        // ctabi's sizes against C's sizeof.
+        if (c.nsizes != sig->args.size() + 1) {
+            problems.push_back("harness: argument count mismatch");
+            return problems;
+        }
+        if (sig->result.size != c.sizes[0])
+            problems.push_back("result size: ctabi " + std::to_string(sig->result.size) +
+                               ", C " + std::to_string(c.sizes[0]));
+        for (size_t a = 0; a < sig->args.size(); ++a)
+            if (sig->args[a].size != c.sizes[a + 1])
+                problems.push_back("size of argument " + std::to_string(a) + ": ctabi " +
+                                   std::to_string(sig->args[a].size) + ", C " +
+                                   std::to_string(c.sizes[a + 1]));
+        for (Mode m : {Mode::bound_invoker, Mode::unbound_invoker, Mode::thunk}) {
+            std::string p = call(*sig, c, m);
+            if (!p.empty()) problems.push_back(std::string(mode_name(m)) + ": " + p);
+        }
+        return problems;
+    }
+
+    size_t crashes() const { return crashes_; }
+
+private:
+    std::string call(const ctabi::abi::Signature& sig, const diff_case& c, Mode mode) {
+        constexpr size_t kCanary = 16;
+        constexpr unsigned char kFill = 0xa5;
+        alignas(16) unsigned char result[64 + kCanary];
+        std::memset(result, kFill, sizeof result);
+        uint64_t result_size = c.sizes[0];
+
+        uint64_t fn = 0, a0 = 0, a1 = 0, a2 = 0;
+        ctabi::Invoker inv;
+        ctabi::Thunk thunk;
+        if (mode == Mode::thunk) {
+            auto t = ctabi::make_thunk(sig, c.callee);
+            if (!t) return "make_thunk failed: " + t.error().message;
+            thunk = *t;
+            fn = reinterpret_cast<uint64_t>(c.call_thunk);
+            a0 = reinterpret_cast<uint64_t>(thunk.address());
+        } else {
+            bool bound = mode == Mode::bound_invoker;
+            auto r = ctabi::make_invoker(sig, bound ? c.callee : nullptr);
+            if (!r) return "make_invoker failed: " + r.error().message;
+            inv = *r;
+            if (bound) {
+                fn = reinterpret_cast<uint64_t>(inv.bound_entry());
+                a0 = reinterpret_cast<uint64_t>(result);
+                a1 = reinterpret_cast<uint64_t>(c.argv);
+            } else {
+                fn = reinterpret_cast<uint64_t>(inv.entry());
+                a0 = reinterpret_cast<uint64_t>(c.callee);
+                a1 = reinterpret_cast<uint64_t>(result);
+                a2 = reinterpret_cast<uint64_t>(c.argv);
+            }
+        }
+        if (!fn) return "no code address";
+
+        lib_.reset();
+        uint32_t status = 0;
+        if (int sig_no = guarded_call(fn, a0, a1, a2, &status); sig_no != 0) {
+            ++crashes_;
+            std::string log = lib_.log;
+            return std::string("crashed with ") + strsignal(sig_no) +
+                   (log.empty() ? "" : " (mismatches logged before: " + log + ")");
+        }
+
+        std::string problems;
+        auto add = [&](const std::string& s) { problems += (problems.empty() ? "" : "; ") + s; };
+        if (*lib_.calls != 1)
+            add("the callee ran " + std::to_string(*lib_.calls) + " times, not once");
+        if (mode != Mode::thunk) {
+            // The result's leaves, then nothing written past its bytes.
+            // (The thunk's caller, call_thunk_<i>, has checked its result.)
+            c.check_ret(result);
+            for (size_t b = result_size; b < result_size + kCanary; ++b)
+                if (result[b] != kFill) {
+                    add("wrote past the result's " + std::to_string(result_size) + " bytes");
+                    break;
+                }
+        }
+        if (*lib_.failures) add("mismatched: " + std::string(lib_.log));
+        if (status) add(status_text(status));
+        return problems;
+    }
+
+    const Library& lib_;
+    size_t crashes_ = 0;
+};
+
+// The harness must be able to fail: on the loaded library, a call with a
+// misaligned stack, a corrupted argument and a corrupted result must each be
+// seen. Returns what was not seen.
+std::vector<std::string> self_check(const Library& lib) {
+    std::vector<std::string> missed;
+    CrashGuard guard;
+    uint32_t status = 0;
+
+    // Case 0 of each fixed list is `void()`: call it with rsp 8 bytes off.
+    const diff_case& trivial = *lib.cases.at(0);
+    if (std::string(trivial.signature).find("void()") == std::string::npos) {
+        missed.push_back("case 0 is not void(): " + std::string(trivial.signature));
+    } else {
+        lib.reset();
+        int sig_no = guarded_call(reinterpret_cast<uint64_t>(&ctabi_diff_call_misaligned),
+                                  reinterpret_cast<uint64_t>(trivial.callee), 0, 0, &status);
+        if (sig_no == 0 && std::strstr(lib.log, "stack alignment at entry") == nullptr)
+            missed.push_back("a callee entered with a misaligned stack did not notice");
+    }
+
+    for (size_t i = 0; i < lib.cases.size(); ++i) {
+        const diff_case& c = *lib.cases[i];
+        if (c.nsizes < 2 || c.sizes[1] < 8 || c.sizes[0] == 0) continue;
+        // Argument 0 with every byte flipped: its leaves must be named.
+        std::vector<unsigned char> bad(static_cast<const unsigned char*>(c.argv[0]),
+                                       static_cast<const unsigned char*>(c.argv[0]) + c.sizes[1]);
+        for (auto& b : bad) b ^= 0x5a;
+        std::vector<void*> argv(c.argv, c.argv + c.nsizes - 1);
+        argv[0] = bad.data();
+        auto sig = ctabi::abi::parse_signature(c.signature);
+        auto inv = sig ? ctabi::make_invoker(*sig, c.callee) : ctabi::Result<ctabi::Invoker>(sig.error());
+        if (!inv) {
+            missed.push_back("self-check case " + std::to_string(i) + ": " + inv.error().message);
+            break;
+        }
+        alignas(16) unsigned char result[64];
+        lib.reset();
+        int sig_no = guarded_call(reinterpret_cast<uint64_t>(inv->bound_entry()),
+                                  reinterpret_cast<uint64_t>(result),
+                                  reinterpret_cast<uint64_t>(argv.data()), 0, &status);
+        if (sig_no != 0 || std::strncmp(lib.log, "a0", 2) != 0)
+            missed.push_back("a corrupted argument went unnoticed (case " + std::to_string(i) +
+                             ", log: '" + lib.log + "')");
+        // A result that was never written must not pass.
+        std::memset(result, 0xa5, sizeof result);
+        lib.reset();
+        if (c.check_ret(result) == 0 || std::strstr(lib.log, "result") == nullptr)
+            missed.push_back("an unwritten result went unnoticed (case " + std::to_string(i) + ")");
+        return missed;
+    }
+    missed.push_back("no case with an aggregate argument and a result to corrupt");
+    return missed;
+}
+
+// ---------------------------------------------------------------------------
+// One test: a compiler, a convention, fixed or random cases.
+
+struct Params {
+    const char* compiler_name;
+    std::string compiler;
+    Conv conv;
+    bool fixed;
+};
+
+void run_differential(const Params& p) {
+    ctabi_diff::GenOptions options;
+    options.conv = p.conv;
+    options.fixed = p.fixed;
+    options.seed = env_u64("CTABI_DIFF_SEED", kDefaultSeed);
+    options.count = uint32_t(env_u64("CTABI_DIFF_COUNT", kDefaultCount));
+    unsigned jobs = unsigned(env_u64("CTABI_DIFF_JOBS", std::thread::hardware_concurrency()));
+    jobs = std::max(1u, jobs);
+    bool keep = env_u64("CTABI_DIFF_KEEP", 0) != 0;
+    // A few chunks per compiler process, so all CPUs stay busy.
+    options.chunk_size = p.fixed ? 0 : std::max<uint32_t>(50, options.count / (2 * jobs) + 1);
+
+    std::string where = std::string(p.compiler_name) + ", " + ctabi_diff::conv_name(p.conv) +
+                        (p.fixed ? ", fixed cases" : ", seed " + std::to_string(options.seed) +
+                                                          ", count " +
+                                                          std::to_string(options.count));
+    std::printf("[ diff     ] %s (%s)\n", where.c_str(), p.compiler.c_str());
+    std::fflush(stdout);
+
+    ctabi_diff::Generated gen;
+    std::string error;
+    ASSERT_TRUE(ctabi_diff::generate(options, &gen, &error)) << error;
+
+    // Files: a temporary directory, removed unless something failed.
+    std::string base = (std::filesystem::temp_directory_path() /
+                        ("ctabi-diff-" + std::string(p.compiler_name) + "-" +
+                         ctabi_diff::conv_name(p.conv) + (p.fixed ? "-fixed" : "") + "-XXXXXX"))
+                           .string();
+    std::vector<char> tmpl(base.begin(), base.end());
+    tmpl.push_back('\0');
+    ASSERT_NE(mkdtemp(tmpl.data()), nullptr) << "mkdtemp: " << std::strerror(errno);
+    std::filesystem::path dir(tmpl.data());
+
+    std::vector<Job> compile;
+    std::vector<std::string> objects;
+    for (size_t k = 0; k < gen.sources.size(); ++k) {
+        std::string stem = (dir / ("part" + std::to_string(k))).string();
+        std::ofstream(stem + ".c") << gen.sources[k];
+        compile.push_back({{p.compiler, "-O2", "-fPIC", "-w", "-c", "-o", stem + ".o", stem + ".c"},
+                           stem + ".log"});
+        objects.push_back(stem + ".o");
+    }
+    {
+        std::ofstream list((dir / "signatures.txt").string());
+        for (size_t i = 0; i < gen.cases.size(); ++i) list << i << ": " << gen.cases[i].signature
+                                                            << "\n";
+    }
+    ASSERT_TRUE(run_jobs(compile, jobs, &error)) << where << ": " << error;
+    std::string so = (dir / "callees.so").string();
+    Job link{{p.compiler, "-shared", "-o", so}, (dir / "link.log").string()};
+    link.argv.insert(link.argv.end(), objects.begin(), objects.end());
+    ASSERT_TRUE(run_jobs({link}, 1, &error)) << where << ": " << error;
+
+    Library lib;
+    ASSERT_TRUE(load(so, gen.sources.size() - 1, gen.cases.size(), &lib, &error))
+        << where << ": " << error;
+
+    if (p.fixed)
+        for (const auto& m : self_check(lib))
+            ADD_FAILURE() << "harness self-check [" << where << "]: " << m;
+
+    std::vector<Failure> failures;
+    CaseRunner runner(lib);
+    {
+        CrashGuard guard;
+        for (size_t i = 0; i < lib.cases.size(); ++i) {
+            auto problems = runner.run(i);
+            if (problems.empty()) continue;
+            std::string detail;
+            for (const auto& pr : problems) detail += "\n      " + pr;
+            failures.push_back({i, lib.cases[i]->signature, detail});
+            if (runner.crashes() >= 25) {
+                failures.push_back({i, "", "\n      too many crashes: stopped"});
+                break;
+            }
+        }
+    }
+
+    size_t max_reported = size_t(env_u64("CTABI_DIFF_REPORT", 20));
+    for (size_t f = 0; f < failures.size() && f < max_reported; ++f)
+        ADD_FAILURE() << "case " << failures[f].index << " [" << where << "]: "
+                      << failures[f].signature << failures[f].detail;
+    if (!failures.empty()) {
+        ADD_FAILURE() << failures.size() << " of " << lib.cases.size() << " cases failed ["
+                      << where << "]" << (failures.size() > max_reported
+                              ? " (first " + std::to_string(max_reported) + " shown)"
+                              : std::string())
+                      << "; generated files kept in " << dir.string()
+                      << (p.fixed ? std::string()
+                                  : "; rerun with CTABI_DIFF_SEED=" + std::to_string(options.seed) +
+                                        " CTABI_DIFF_COUNT=" + std::to_string(options.count));
+    } else if (!keep) {
+        std::error_code ec;
+        std::filesystem::remove_all(dir, ec);
+    } else {
+        std::printf("[ diff     ] files kept in %s\n", dir.string().c_str());
+    }
+    std::printf("[ diff     ] %zu cases x 3 call paths, %zu failed\n", lib.cases.size(),
+                failures.size());
+}
+
+Params params(const char* compiler_name, Conv conv, bool fixed) {
+    std::string path = std::strcmp(compiler_name, "gcc") == 0
+                           ? env_str("CTABI_DIFF_GCC", CTABI_DIFF_GCC_PATH)
+                           : env_str("CTABI_DIFF_CLANG", CTABI_DIFF_CLANG_PATH);
+    return {compiler_name, path, conv, fixed};
+}
+
+} // namespace
+
+// The checking stub sees every rule a call can break, and the guard turns a
+// crash into a failure.
+TEST(DiffHarness, CheckedCallSeesBrokenRules) {
+    struct Probe {
+        void (*fn)();
+        uint32_t status;
+    };
+    const Probe probes[] = {
+        {ctabi_diff_returns, 0},          {ctabi_diff_clobbers_rbx, 1},
+        {ctabi_diff_clobbers_r14, 16},    {ctabi_diff_moves_rsp, 64},
+        {ctabi_diff_leaves_x87, 128},     {ctabi_diff_sets_df, 256},
+        {ctabi_diff_changes_mxcsr, 512},
+    };
+    CrashGuard guard;
+    for (const auto& p : probes) {
+        uint32_t status = 0xdead;
+        EXPECT_EQ(guarded_call(reinterpret_cast<uint64_t>(p.fn), 0, 0, 0, &status), 0);
+        EXPECT_EQ(status, p.status) << status_text(status);
+    }
+    uint32_t status = 0;
+    EXPECT_EQ(guarded_call(reinterpret_cast<uint64_t>(&ctabi_diff_traps), 0, 0, 0, &status),
+              SIGILL);
+    // Still in one piece afterwards.
+    EXPECT_EQ(guarded_call(reinterpret_cast<uint64_t>(&ctabi_diff_returns), 0, 0, 0, &status), 0);
+    EXPECT_EQ(status, 0u);
+}
+
+TEST(DiffFixed, gcc_sysv64) { run_differential(params("gcc", Conv::sysv64, true)); }
+TEST(DiffFixed, gcc_win64) { run_differential(params("gcc", Conv::win64, true)); }
+TEST(DiffFixed, clang_sysv64) { run_differential(params("clang", Conv::sysv64, true)); }
+TEST(DiffFixed, clang_win64) { run_differential(params("clang", Conv::win64, true)); }
+TEST(DiffRandom, gcc_sysv64) { run_differential(params("gcc", Conv::sysv64, false)); }
+TEST(DiffRandom, gcc_win64) { run_differential(params("gcc", Conv::win64, false)); }
+TEST(DiffRandom, clang_sysv64) { run_differential(params("clang", Conv::sysv64, false)); }
+TEST(DiffRandom, clang_win64) { run_differential(params("clang", Conv::win64, false)); }

@@ -1,0 +1,78 @@
+// The differential test's generator: random (seeded) or fixed signatures,
+// emitted as one C file of callees compiled by GCC and by Clang.
+//
+// Independent of ctabi on purpose: it computes C layouts itself and writes
+// the signature text that ctabi then parses, so the only common ground
+// between the two sides is the C language and the text syntax.
+//
+// The emitted file defines, per case i:
+//   - the callee `callee_<i>` (System V, or __attribute__((ms_abi)) for win64)
+//     that checks every scalar leaf of its arguments against the constants
+//     the arguments were built from (failures go to the file's failure log)
+//     and returns a value built from constants;
+//   - `argv_<i>`: pointers to the argument values (C globals), for invokers;
+//   - `check_ret_<i>(const void*)`: compares a result leaf by leaf;
+//   - `call_thunk_<i>(void*)`: calls a forward thunk with the canonical
+//     prototype (aggregates and long double by `const T*`, an aggregate or
+//     long double result through a first `T*`) and checks its result;
+// and, per chunk k of cases, the table `struct diff_case diff_cases_<k>[]` with
+// `diff_case_count_<k>`; plus the failure log (`diff_reset`, `diff_failures`,
+// `diff_log`, `diff_calls`).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace ctabi_diff {
+
+enum class Conv : uint8_t { sysv64, win64 };
+
+const char* conv_name(Conv conv);
+
+struct GenOptions {
+    uint64_t seed = 1;
+    uint32_t count = 1000; // random cases (ignored with fixed)
+    Conv conv = Conv::sysv64;
+    bool fixed = false; // the hand-written list instead of random cases
+    // Cases per C file (0: all in one), so that the files compile in parallel.
+    uint32_t chunk_size = 0;
+};
+
+// One generated case, as the driver reports it.
+struct CaseInfo {
+    std::string signature; // ctabi signature text
+};
+
+struct Generated {
+    // sources[0] is the runtime (the failure log); sources[k] for k >= 1 holds
+    // a chunk of cases and their table `diff_cases_<k-1>` of
+    // `diff_case_count_<k-1>` entries. Concatenated, they form one valid file.
+    std::vector<std::string> sources;
+    std::vector<CaseInfo> cases;
+
+    std::string single_file() const;
+};
+
+// Returns false (and sets *error) only for a malformed fixed signature.
+bool generate(const GenOptions& options, Generated* out, std::string* error);
+
+// The hand-written signatures pinning the classic rules of a convention.
+const std::vector<std::string>& fixed_signatures(Conv conv);
+
+// The layout of the C struct `struct diff_case` the emitted file defines;
+// the driver reads the table through it.
+extern "C" {
+struct diff_case {
+    const char* signature;
+    void* callee;
+    void** argv;
+    int (*check_ret)(const void* result);
+    int (*call_thunk)(void* thunk);
+    // sizeof of the result (0 for void), then of each argument.
+    const unsigned long long* sizes;
+    unsigned nsizes;
+};
+}
+
+} // namespace ctabi_diff
