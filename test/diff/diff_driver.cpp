@@ -12,10 +12,11 @@
 //
 // Environment:
 //   CTABI_DIFF_COUNT   random cases per compiler and convention (default 1000)
-//   CTABI_DIFF_SEED    seed of the random cases (default below; printed)
+//   CTABI_DIFF_SEED    seed of the random cases (default: GenOptions'; printed)
 //   CTABI_DIFF_JOBS    parallel compiler processes (default: the CPU count)
 //   CTABI_DIFF_KEEP    keep the generated files even when all cases pass
 //   CTABI_DIFF_REPORT  failing cases listed in full (default 20)
+//   CTABI_DIFF_ONLY    run case I alone (same seed and count: the same case)
 //   CTABI_DIFF_GCC, CTABI_DIFF_CLANG   the compilers (default: CMake's)
 #include <dlfcn.h>
 #include <fcntl.h>
@@ -208,14 +209,13 @@ using ctabi_diff::Conv;
 using ctabi_diff::diff_case;
 
 const char* const kStatusNames[] = {
-    "rbx not preserved",   "rbp not preserved",         "r12 not preserved",
-    "r13 not preserved",   "r14 not preserved",         "r15 not preserved",
-    "rsp not restored",    "x87 stack left non-empty",  "direction flag left set",
-    "MXCSR changed",
+    "rbx not preserved",       "rbp not preserved", "r12 not preserved", "r13 not preserved",
+    "r14 not preserved",       "r15 not preserved", "rsp not restored",  "x87 stack left non-empty",
+    "direction flag left set", "MXCSR changed",
 };
 
-constexpr uint64_t kDefaultSeed = 20240601;
 constexpr uint32_t kDefaultCount = 1000;
+constexpr size_t kMaxResult = 512; // bytes; the generator's largest is about 340
 
 uint64_t env_u64(const char* name, uint64_t fallback) {
     const char* v = std::getenv(name);
@@ -247,7 +247,8 @@ bool run_jobs(const std::vector<Job>& jobs, unsigned parallel, std::string* erro
     size_t next = 0;
     auto describe = [&](size_t j) {
         std::string cmd;
-        for (const auto& a : jobs[j].argv) cmd += a + " ";
+        for (const auto& a : jobs[j].argv)
+            cmd += a + " ";
         std::ifstream log(jobs[j].log);
         std::stringstream ss;
         ss << log.rdbuf();
@@ -264,7 +265,8 @@ bool run_jobs(const std::vector<Job>& jobs, unsigned parallel, std::string* erro
                                              O_WRONLY | O_CREAT | O_TRUNC, 0644);
             posix_spawn_file_actions_adddup2(&actions, 1, 2);
             std::vector<char*> argv;
-            for (const auto& a : job.argv) argv.push_back(const_cast<char*>(a.c_str()));
+            for (const auto& a : job.argv)
+                argv.push_back(const_cast<char*>(a.c_str()));
             argv.push_back(nullptr);
             pid_t pid;
             int rc = posix_spawnp(&pid, argv[0], &actions, nullptr, argv.data(), environ);
@@ -321,14 +323,16 @@ public:
         ss.ss_sp = stack_.data();
         ss.ss_size = stack_.size();
         sigaltstack(&ss, &old_stack_);
-        struct sigaction sa{};
+        struct sigaction sa {};
         sa.sa_handler = on_crash;
         sa.sa_flags = SA_ONSTACK | SA_NODEFER;
         sigemptyset(&sa.sa_mask);
-        for (size_t i = 0; i < kSignals.size(); ++i) sigaction(kSignals[i], &sa, &old_[i]);
+        for (size_t i = 0; i < kSignals.size(); ++i)
+            sigaction(kSignals[i], &sa, &old_[i]);
     }
     ~CrashGuard() {
-        for (size_t i = 0; i < kSignals.size(); ++i) sigaction(kSignals[i], &old_[i], nullptr);
+        for (size_t i = 0; i < kSignals.size(); ++i)
+            sigaction(kSignals[i], &old_[i], nullptr);
         sigaltstack(&old_stack_, nullptr);
     }
 
@@ -371,7 +375,8 @@ bool load(const std::string& path, size_t chunks, size_t expected, Library* lib,
         auto* table = static_cast<const diff_case*>(sym("diff_cases_" + std::to_string(k)));
         auto* count = static_cast<const unsigned*>(sym("diff_case_count_" + std::to_string(k)));
         if (!table || !count) return false;
-        for (unsigned i = 0; i < *count; ++i) lib->cases.push_back(&table[i]);
+        for (unsigned i = 0; i < *count; ++i)
+            lib->cases.push_back(&table[i]);
     }
     if (!error->empty()) return false;
     if (lib->cases.size() != expected) {
@@ -438,8 +443,8 @@ public:
             return problems;
         }
         if (sig->result.size != c.sizes[0])
-            problems.push_back("result size: ctabi " + std::to_string(sig->result.size) +
-                               ", C " + std::to_string(c.sizes[0]));
+            problems.push_back("result size: ctabi " + std::to_string(sig->result.size) + ", C " +
+                               std::to_string(c.sizes[0]));
         for (size_t a = 0; a < sig->args.size(); ++a)
             if (sig->args[a].size != c.sizes[a + 1])
                 problems.push_back("size of argument " + std::to_string(a) + ": ctabi " +
@@ -458,9 +463,10 @@ private:
     std::string call(const ctabi::abi::Signature& sig, const diff_case& c, Mode mode) {
         constexpr size_t kCanary = 16;
         constexpr unsigned char kFill = 0xa5;
-        alignas(16) unsigned char result[64 + kCanary];
+        alignas(64) unsigned char result[kMaxResult + kCanary];
         std::memset(result, kFill, sizeof result);
         uint64_t result_size = c.sizes[0];
+        if (result_size > kMaxResult) return "harness: result larger than its buffer";
 
         uint64_t fn = 0, a0 = 0, a1 = 0, a2 = 0;
         ctabi::Invoker inv;
@@ -547,28 +553,32 @@ std::vector<std::string> self_check(const Library& lib) {
         // Argument 0 with every byte flipped: its leaves must be named.
         std::vector<unsigned char> bad(static_cast<const unsigned char*>(c.argv[0]),
                                        static_cast<const unsigned char*>(c.argv[0]) + c.sizes[1]);
-        for (auto& b : bad) b ^= 0x5a;
+        for (auto& b : bad)
+            b ^= 0x5a;
         std::vector<void*> argv(c.argv, c.argv + c.nsizes - 1);
         argv[0] = bad.data();
         auto sig = ctabi::abi::parse_signature(c.signature);
-        auto inv = sig ? ctabi::make_invoker(*sig, c.callee) : ctabi::Result<ctabi::Invoker>(sig.error());
+        auto inv =
+            sig ? ctabi::make_invoker(*sig, c.callee) : ctabi::Result<ctabi::Invoker>(sig.error());
         if (!inv) {
-            missed.push_back("self-check case " + std::to_string(i) + ": " + inv.error().message);
+            missed.push_back("self-check case " + std::to_string(c.index) + ": " +
+                             inv.error().message);
             break;
         }
-        alignas(16) unsigned char result[64];
+        alignas(64) unsigned char result[kMaxResult];
         lib.reset();
         int sig_no = guarded_call(reinterpret_cast<uint64_t>(inv->bound_entry()),
                                   reinterpret_cast<uint64_t>(result),
                                   reinterpret_cast<uint64_t>(argv.data()), 0, &status);
         if (sig_no != 0 || std::strncmp(lib.log, "a0", 2) != 0)
-            missed.push_back("a corrupted argument went unnoticed (case " + std::to_string(i) +
-                             ", log: '" + lib.log + "')");
+            missed.push_back("a corrupted argument went unnoticed (case " +
+                             std::to_string(c.index) + ", log: '" + lib.log + "')");
         // A result that was never written must not pass.
         std::memset(result, 0xa5, sizeof result);
         lib.reset();
         if (c.check_ret(result) == 0 || std::strstr(lib.log, "result") == nullptr)
-            missed.push_back("an unwritten result went unnoticed (case " + std::to_string(i) + ")");
+            missed.push_back("an unwritten result went unnoticed (case " + std::to_string(c.index) +
+                             ")");
         return missed;
     }
     missed.push_back("no case with an aggregate argument and a result to corrupt");
@@ -589,8 +599,9 @@ void run_differential(const Params& p) {
     ctabi_diff::GenOptions options;
     options.conv = p.conv;
     options.fixed = p.fixed;
-    options.seed = env_u64("CTABI_DIFF_SEED", kDefaultSeed);
+    options.seed = env_u64("CTABI_DIFF_SEED", options.seed);
     options.count = uint32_t(env_u64("CTABI_DIFF_COUNT", kDefaultCount));
+    options.only = int64_t(env_u64("CTABI_DIFF_ONLY", uint64_t(-1)));
     unsigned jobs = unsigned(env_u64("CTABI_DIFF_JOBS", std::thread::hardware_concurrency()));
     jobs = std::max(1u, jobs);
     bool keep = env_u64("CTABI_DIFF_KEEP", 0) != 0;
@@ -598,9 +609,9 @@ void run_differential(const Params& p) {
     options.chunk_size = p.fixed ? 0 : std::max<uint32_t>(50, options.count / (2 * jobs) + 1);
 
     std::string where = std::string(p.compiler_name) + ", " + ctabi_diff::conv_name(p.conv) +
-                        (p.fixed ? ", fixed cases" : ", seed " + std::to_string(options.seed) +
-                                                          ", count " +
-                                                          std::to_string(options.count));
+                        (p.fixed ? ", fixed cases"
+                                 : ", seed " + std::to_string(options.seed) + ", count " +
+                                       std::to_string(options.count));
     std::printf("[ diff     ] %s (%s)\n", where.c_str(), p.compiler.c_str());
     std::fflush(stdout);
 
@@ -629,8 +640,8 @@ void run_differential(const Params& p) {
     }
     {
         std::ofstream list((dir / "signatures.txt").string());
-        for (size_t i = 0; i < gen.cases.size(); ++i) list << i << ": " << gen.cases[i].signature
-                                                            << "\n";
+        for (const auto& c : gen.cases)
+            list << c.index << ": " << c.signature << "\n";
     }
     ASSERT_TRUE(run_jobs(compile, jobs, &error)) << where << ": " << error;
     std::string so = (dir / "callees.so").string();
@@ -642,7 +653,7 @@ void run_differential(const Params& p) {
     ASSERT_TRUE(load(so, gen.sources.size() - 1, gen.cases.size(), &lib, &error))
         << where << ": " << error;
 
-    if (p.fixed)
+    if (p.fixed && options.only < 0)
         for (const auto& m : self_check(lib))
             ADD_FAILURE() << "harness self-check [" << where << "]: " << m;
 
@@ -654,10 +665,11 @@ void run_differential(const Params& p) {
             auto problems = runner.run(i);
             if (problems.empty()) continue;
             std::string detail;
-            for (const auto& pr : problems) detail += "\n      " + pr;
-            failures.push_back({i, lib.cases[i]->signature, detail});
+            for (const auto& pr : problems)
+                detail += "\n      " + pr;
+            failures.push_back({lib.cases[i]->index, lib.cases[i]->signature, detail});
             if (runner.crashes() >= 25) {
-                failures.push_back({i, "", "\n      too many crashes: stopped"});
+                failures.push_back({lib.cases[i]->index, "", "\n      too many crashes: stopped"});
                 break;
             }
         }
@@ -665,17 +677,22 @@ void run_differential(const Params& p) {
 
     size_t max_reported = size_t(env_u64("CTABI_DIFF_REPORT", 20));
     for (size_t f = 0; f < failures.size() && f < max_reported; ++f)
-        ADD_FAILURE() << "case " << failures[f].index << " [" << where << "]: "
-                      << failures[f].signature << failures[f].detail;
+        ADD_FAILURE() << "case " << failures[f].index << " [" << where
+                      << "]: " << failures[f].signature << failures[f].detail;
     if (!failures.empty()) {
-        ADD_FAILURE() << failures.size() << " of " << lib.cases.size() << " cases failed ["
-                      << where << "]" << (failures.size() > max_reported
+        ADD_FAILURE() << failures.size() << " of " << lib.cases.size() << " cases failed [" << where
+                      << "]"
+                      << (failures.size() > max_reported
                               ? " (first " + std::to_string(max_reported) + " shown)"
                               : std::string())
-                      << "; generated files kept in " << dir.string()
+                      << "; generated files kept in " << dir.string() << "; rerun one case with "
                       << (p.fixed ? std::string()
-                                  : "; rerun with CTABI_DIFF_SEED=" + std::to_string(options.seed) +
-                                        " CTABI_DIFF_COUNT=" + std::to_string(options.count));
+                                  : "CTABI_DIFF_SEED=" + std::to_string(options.seed) +
+                                        " CTABI_DIFF_COUNT=" + std::to_string(options.count) + " ")
+                      << "CTABI_DIFF_ONLY=" << failures[0].index
+                      << " ctabi_diff_tests --gtest_filter="
+                      << (p.fixed ? "DiffFixed." : "DiffRandom.") << p.compiler_name << "_"
+                      << ctabi_diff::conv_name(p.conv);
     } else if (!keep) {
         std::error_code ec;
         std::filesystem::remove_all(dir, ec);
@@ -703,9 +720,9 @@ TEST(DiffHarness, CheckedCallSeesBrokenRules) {
         uint32_t status;
     };
     const Probe probes[] = {
-        {ctabi_diff_returns, 0},          {ctabi_diff_clobbers_rbx, 1},
-        {ctabi_diff_clobbers_r14, 16},    {ctabi_diff_moves_rsp, 64},
-        {ctabi_diff_leaves_x87, 128},     {ctabi_diff_sets_df, 256},
+        {ctabi_diff_returns, 0},         {ctabi_diff_clobbers_rbx, 1},
+        {ctabi_diff_clobbers_r14, 16},   {ctabi_diff_moves_rsp, 64},
+        {ctabi_diff_leaves_x87, 128},    {ctabi_diff_sets_df, 256},
         {ctabi_diff_changes_mxcsr, 512},
     };
     CrashGuard guard;
@@ -722,11 +739,27 @@ TEST(DiffHarness, CheckedCallSeesBrokenRules) {
     EXPECT_EQ(status, 0u);
 }
 
-TEST(DiffFixed, gcc_sysv64) { run_differential(params("gcc", Conv::sysv64, true)); }
-TEST(DiffFixed, gcc_win64) { run_differential(params("gcc", Conv::win64, true)); }
-TEST(DiffFixed, clang_sysv64) { run_differential(params("clang", Conv::sysv64, true)); }
-TEST(DiffFixed, clang_win64) { run_differential(params("clang", Conv::win64, true)); }
-TEST(DiffRandom, gcc_sysv64) { run_differential(params("gcc", Conv::sysv64, false)); }
-TEST(DiffRandom, gcc_win64) { run_differential(params("gcc", Conv::win64, false)); }
-TEST(DiffRandom, clang_sysv64) { run_differential(params("clang", Conv::sysv64, false)); }
-TEST(DiffRandom, clang_win64) { run_differential(params("clang", Conv::win64, false)); }
+TEST(DiffFixed, gcc_sysv64) {
+    run_differential(params("gcc", Conv::sysv64, true));
+}
+TEST(DiffFixed, gcc_win64) {
+    run_differential(params("gcc", Conv::win64, true));
+}
+TEST(DiffFixed, clang_sysv64) {
+    run_differential(params("clang", Conv::sysv64, true));
+}
+TEST(DiffFixed, clang_win64) {
+    run_differential(params("clang", Conv::win64, true));
+}
+TEST(DiffRandom, gcc_sysv64) {
+    run_differential(params("gcc", Conv::sysv64, false));
+}
+TEST(DiffRandom, gcc_win64) {
+    run_differential(params("gcc", Conv::win64, false));
+}
+TEST(DiffRandom, clang_sysv64) {
+    run_differential(params("clang", Conv::sysv64, false));
+}
+TEST(DiffRandom, clang_win64) {
+    run_differential(params("clang", Conv::win64, false));
+}

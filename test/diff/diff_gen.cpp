@@ -10,7 +10,9 @@
 
 namespace ctabi_diff {
 
-const char* conv_name(Conv conv) { return conv == Conv::sysv64 ? "sysv64" : "win64"; }
+const char* conv_name(Conv conv) {
+    return conv == Conv::sysv64 ? "sysv64" : "win64";
+}
 
 namespace {
 
@@ -33,7 +35,8 @@ struct Rng {
     // An index drawn with the given weights.
     size_t pick(std::initializer_list<unsigned> weights) {
         unsigned total = 0;
-        for (unsigned w : weights) total += w;
+        for (unsigned w : weights)
+            total += w;
         unsigned r = unsigned(below(total));
         size_t i = 0;
         for (unsigned w : weights) {
@@ -81,6 +84,7 @@ struct GType {
     std::vector<GType> m; // record/union members; array: the element
     uint32_t count = 0;   // array
     uint32_t pack = 0;    // record: 0 = natural C layout, N = #pragma pack(N)
+    uint32_t aligned = 0; // record: 0, or A of __attribute__((aligned(A)))
     uint64_t size = 0, align = 1;
     std::vector<uint64_t> off; // record member offsets
     std::string cname;         // aggregates: assigned when emitted
@@ -89,7 +93,9 @@ struct GType {
     const GType& elem() const { return m[0]; }
 };
 
-uint64_t align_up(uint64_t v, uint64_t a) { return (v + a - 1) / a * a; }
+uint64_t align_up(uint64_t v, uint64_t a) {
+    return (v + a - 1) / a * a;
+}
 
 // C layout rules (GCC and Clang on x86-64), members already laid out.
 void lay_out(GType& t) {
@@ -104,7 +110,8 @@ void lay_out(GType& t) {
         return;
     case GType::K::uni: {
         uint64_t size = 0, align = 1;
-        for (const auto& x : t.m) size = std::max(size, x.size), align = std::max(align, x.align);
+        for (const auto& x : t.m)
+            size = std::max(size, x.size), align = std::max(align, x.align);
         t.size = align_up(size, align);
         t.align = align;
         return;
@@ -119,6 +126,7 @@ void lay_out(GType& t) {
             end += x.size;
             align = std::max(align, a);
         }
+        align = std::max<uint64_t>(align, t.aligned);
         t.size = align_up(end, align);
         t.align = align;
         return;
@@ -134,8 +142,10 @@ GType scalar(S s) {
 }
 
 // Explicit layouts: ctabi writes `@offset` and `| size N align N`; C gets the
-// same layout from #pragma pack(N).
-bool explicit_layout(const GType& t) { return t.k == GType::K::record && t.pack != 0; }
+// same layout from #pragma pack(N) and __attribute__((aligned(A))).
+bool explicit_layout(const GType& t) {
+    return t.k == GType::K::record && (t.pack != 0 || t.aligned != 0);
+}
 
 std::string text(const GType& t) {
     switch (t.k) {
@@ -157,13 +167,6 @@ std::string text(const GType& t) {
     return "?";
 }
 
-bool contains(const GType& t, S s) {
-    if (t.k == GType::K::scalar) return t.s == s;
-    for (const auto& x : t.m)
-        if (contains(x, s)) return true;
-    return false;
-}
-
 struct GSig {
     Conv conv = Conv::sysv64;
     bool ret_void = true;
@@ -176,14 +179,16 @@ struct GSig {
 };
 
 std::string text(const GSig& sig) {
-    std::string s = std::string(conv_name(sig.conv)) + " " + (sig.ret_void ? "void" : text(sig.ret));
+    std::string s =
+        std::string(conv_name(sig.conv)) + " " + (sig.ret_void ? "void" : text(sig.ret));
     s += "(";
     for (size_t i = 0; i < sig.args.size(); ++i) {
         if (sig.variadic() && int(i) == sig.fixed) s += i ? ", ..." : "...";
         if (i) s += ", ";
         s += text(sig.args[i]);
     }
-    if (sig.variadic() && sig.fixed == int(sig.args.size())) s += sig.args.empty() ? "..." : ", ...";
+    if (sig.variadic() && sig.fixed == int(sig.args.size()))
+        s += sig.args.empty() ? "..." : ", ...";
     return s + ")";
 }
 
@@ -196,9 +201,7 @@ S random_scalar(Rng& rng, Flavor flavor, bool allow_f80) {
     static const S ints[] = {S::Bool, S::I8,  S::U8,  S::I16, S::U16,
                              S::I32,  S::U32, S::I64, S::U64, S::Ptr};
     static const S narrow[] = {S::Bool, S::I8, S::U8, S::I16, S::U16};
-    auto any_int = [&] {
-        return ints[rng.pick({4, 8, 8, 7, 7, 10, 6, 8, 6, 6})];
-    };
+    auto any_int = [&] { return ints[rng.pick({4, 8, 8, 7, 7, 10, 6, 8, 6, 6})]; };
     auto any_float = [&] {
         if (allow_f80 && rng.chance(4)) return S::F80;
         return rng.chance(55) ? S::F32 : S::F64;
@@ -226,9 +229,11 @@ GType random_member(Rng& rng, int depth, Flavor flavor, const Limits& lim) {
         if (rng.chance(45)) {
             GType a;
             a.k = GType::K::array;
-            a.m.push_back(depth > 1 && rng.chance(20) ? random_aggregate(rng, depth - 1, flavor, lim)
-                                                      : scalar(random_scalar(rng, flavor, false)));
-            uint64_t room = std::max<uint64_t>(1, lim.max_size / std::max<uint64_t>(1, a.m[0].size));
+            a.m.push_back(depth > 1 && rng.chance(20)
+                              ? random_aggregate(rng, depth - 1, flavor, lim)
+                              : scalar(random_scalar(rng, flavor, false)));
+            uint64_t room =
+                std::max<uint64_t>(1, lim.max_size / std::max<uint64_t>(1, a.m[0].size));
             a.count = uint32_t(1 + rng.below(std::min<uint64_t>(room, 7)));
             lay_out(a);
             return a;
@@ -251,15 +256,15 @@ GType template_aggregate(Rng& rng, Flavor flavor) {
     }
     case 1: { // 16-bit integers, sometimes with a trailing byte: 2..8 bytes
         uint32_t n = uint32_t(1 + rng.below(4));
-        for (uint32_t i = 0; i < n; ++i) t.m.push_back(scalar(rng.chance(50) ? S::I16 : S::U16));
+        for (uint32_t i = 0; i < n; ++i)
+            t.m.push_back(scalar(rng.chance(50) ? S::I16 : S::U16));
         if (rng.chance(40)) t.m.push_back(scalar(S::I8));
         break;
     }
     case 2: { // three or four 4-byte values: 12 and 16 bytes
         uint32_t n = uint32_t(3 + rng.below(2));
         for (uint32_t i = 0; i < n; ++i)
-            t.m.push_back(scalar(flavor == Flavor::float_only || rng.chance(50) ? S::F32
-                                                                                 : S::I32));
+            t.m.push_back(scalar(flavor == Flavor::float_only || rng.chance(50) ? S::F32 : S::I32));
         break;
     }
     case 3: { // 8 + (7..9) bytes: 15, 16, 17 bytes
@@ -290,7 +295,8 @@ GType template_aggregate(Rng& rng, Flavor flavor) {
             if (rng.chance(50)) t.m.push_back(scalar(S::F32));
         } else {
             uint32_t n = uint32_t(1 + rng.below(3));
-            for (uint32_t i = 0; i < n; ++i) t.m.push_back(scalar(rng.chance(50) ? S::F32 : f));
+            for (uint32_t i = 0; i < n; ++i)
+                t.m.push_back(scalar(rng.chance(50) ? S::F32 : f));
         }
         break;
     }
@@ -307,11 +313,14 @@ GType random_aggregate(Rng& rng, int depth, Flavor flavor, const Limits& lim) {
         } else {
             t.k = rng.chance(15) ? GType::K::uni : GType::K::record;
             uint32_t n = uint32_t(1 + rng.pick({20, 25, 20, 15, 10, 6, 4}));
-            for (uint32_t i = 0; i < n; ++i) t.m.push_back(random_member(rng, depth, flavor, lim));
+            for (uint32_t i = 0; i < n; ++i)
+                t.m.push_back(random_member(rng, depth, flavor, lim));
         }
         if (t.k == GType::K::record) {
             size_t p = rng.pick({94, 3, 2, 1});
             t.pack = p == 0 ? 0 : p == 1 ? 1 : p == 2 ? 2 : 4;
+            // Over-aligned now and then: 16- and 32-aligned stack slots.
+            if (rng.chance(4)) t.aligned = rng.chance(70) ? 16 : 32;
         }
         lay_out(t);
         if (t.size >= 1 && t.size <= lim.max_size) return t;
@@ -320,6 +329,24 @@ GType random_aggregate(Rng& rng, int depth, Flavor flavor, const Limits& lim) {
     t.k = GType::K::record;
     t.m.push_back(scalar(S::I32));
     t.m.push_back(scalar(S::I8));
+    lay_out(t);
+    return t;
+}
+
+// Now and then a big aggregate (41..300 bytes): long copies (ctabi copies
+// more than 128 bytes with a loop) and deep stack areas.
+GType big_aggregate(Rng& rng, Flavor flavor) {
+    GType t;
+    t.k = GType::K::record;
+    t.m.push_back(scalar(random_scalar(rng, flavor, true)));
+    GType a;
+    a.k = GType::K::array;
+    a.m.push_back(rng.chance(70) ? scalar(random_scalar(rng, flavor, false))
+                                 : template_aggregate(rng, flavor));
+    a.count = uint32_t(std::max<uint64_t>(2, (41 + rng.below(240)) / a.m[0].size));
+    lay_out(a);
+    t.m.push_back(a);
+    if (rng.chance(50)) t.m.push_back(scalar(random_scalar(rng, flavor, false)));
     lay_out(t);
     return t;
 }
@@ -345,12 +372,16 @@ GSig random_signature(Rng& rng, Conv conv) {
         nargs = size_t(6 + rng.below(5));
         arg_lim.max_size = 16;
     }
-    int depth = int(1 + rng.below(3)); // nesting 1..3
+    if (rng.chance(5)) nargs = size_t(11 + rng.below(6)); // long lists: deep stack areas
+    int depth = int(1 + rng.below(3));                    // nesting 1..3
     for (size_t i = 0; i < nargs; ++i) {
         Flavor f = rng.chance(85) ? flavor : Flavor::mixed;
         bool aggregate = rng.chance(many_aggregates ? 80 : flavor == Flavor::narrow ? 20 : 35);
-        sig.args.push_back(aggregate ? random_aggregate(rng, depth, f, arg_lim)
-                                     : scalar(random_scalar(rng, f, true)));
+        if (aggregate && rng.chance(3))
+            sig.args.push_back(big_aggregate(rng, f));
+        else
+            sig.args.push_back(aggregate ? random_aggregate(rng, depth, f, arg_lim)
+                                         : scalar(random_scalar(rng, f, true)));
     }
     size_t r = rng.pick({15, 40, 45});
     if (r != 0) {
@@ -360,12 +391,10 @@ GSig random_signature(Rng& rng, Conv conv) {
         } else if (r == 1) {
             sig.ret = scalar(random_scalar(rng, flavor, conv == Conv::sysv64));
         } else {
-            Limits rl = lim;
-            // No f80 inside win64 results either: GCC and Clang disagree on
-            // x87 values in ms_abi returns.
-            rl.allow_f80 = conv == Conv::sysv64;
-            sig.ret = random_aggregate(rng, depth, flavor, rl);
-            if (!rl.allow_f80 && contains(sig.ret, S::F80)) sig.ret = template_aggregate(rng, flavor);
+            // (Aggregates holding an f80 are fine in win64 results: by
+            // reference, like any other size than 1, 2, 4, 8.)
+            sig.ret = rng.chance(3) ? big_aggregate(rng, flavor)
+                                    : random_aggregate(rng, depth, flavor, lim);
         }
     }
     // Variadic calls: at least one fixed argument (C needs one for va_start);
@@ -389,9 +418,12 @@ public:
 
     bool signature(GSig& sig, std::string* error) {
         std::string_view w = word();
-        if (w == "sysv64") sig.conv = Conv::sysv64;
-        else if (w == "win64") sig.conv = Conv::win64;
-        else return fail("expected sysv64 or win64", error);
+        if (w == "sysv64")
+            sig.conv = Conv::sysv64;
+        else if (w == "win64")
+            sig.conv = Conv::win64;
+        else
+            return fail("expected sysv64 or win64", error);
         space();
         if (s_.substr(pos_, 4) == "void" && !std::isalnum((unsigned char)at(pos_ + 4))) {
             pos_ += 4;
@@ -422,7 +454,8 @@ public:
 private:
     char at(size_t i) const { return i < s_.size() ? s_[i] : '\0'; }
     void space() {
-        while (pos_ < s_.size() && std::isspace((unsigned char)s_[pos_])) ++pos_;
+        while (pos_ < s_.size() && std::isspace((unsigned char)s_[pos_]))
+            ++pos_;
     }
     bool eat(char c) {
         space();
@@ -433,14 +466,16 @@ private:
     std::string_view word() {
         space();
         size_t b = pos_;
-        while (std::isalnum((unsigned char)at(pos_)) || at(pos_) == '_') ++pos_;
+        while (std::isalnum((unsigned char)at(pos_)) || at(pos_) == '_')
+            ++pos_;
         return s_.substr(b, pos_ - b);
     }
     bool number(uint64_t& v) {
         space();
         size_t b = pos_;
         v = 0;
-        while (std::isdigit((unsigned char)at(pos_))) v = v * 10 + uint64_t(s_[pos_++] - '0');
+        while (std::isdigit((unsigned char)at(pos_)))
+            v = v * 10 + uint64_t(s_[pos_++] - '0');
         return pos_ != b;
     }
     bool fail(const std::string& what, std::string* error) {
@@ -501,14 +536,16 @@ private:
         lay_out(t);
         if (!has_offsets && !has_layout) return true;
         if (kind != GType::K::record) return fail("explicit layouts only for structs", error);
-        for (uint32_t pack : {1u, 2u, 4u, 8u, 16u}) {
-            t.pack = pack;
-            lay_out(t);
-            if ((!has_offsets || t.off == offsets) && (!has_layout || t.size == size) &&
-                (!has_layout || t.align == align))
-                return true;
-        }
-        return fail("explicit layout not expressible as #pragma pack(N)", error);
+        for (uint32_t pack : {0u, 1u, 2u, 4u, 8u, 16u})
+            for (uint32_t aligned : {0u, 2u, 4u, 8u, 16u, 32u, 64u}) {
+                t.pack = pack;
+                t.aligned = aligned;
+                lay_out(t);
+                if ((!has_offsets || t.off == offsets) && (!has_layout || t.size == size) &&
+                    (!has_layout || t.align == align) && explicit_layout(t))
+                    return true;
+            }
+        return fail("explicit layout not expressible with #pragma pack and aligned()", error);
     }
 
     std::string_view s_;
@@ -547,11 +584,13 @@ std::string int_literal(S s, Rng& rng) {
         } else {
             v = int64_t(raw << (64 - bits)) >> (64 - bits); // full range
         }
-        std::string lit = v == INT64_MIN ? "(-9223372036854775807LL - 1)" : std::to_string(v) + "LL";
+        std::string lit =
+            v == INT64_MIN ? "(-9223372036854775807LL - 1)" : std::to_string(v) + "LL";
         return std::string("((") + in.ctype + ")" + lit + ")";
     }
     uint64_t v = bits == 64 ? raw : raw & ((uint64_t(1) << bits) - 1);
-    if (bits < 32 && rng.chance(70)) v |= uint64_t(1) << (bits - 1); // large: no zero extension shows
+    if (bits < 32 && rng.chance(70))
+        v |= uint64_t(1) << (bits - 1); // large: no zero extension shows
     return std::string("((") + in.ctype + ")" + hex64(v) + "ULL)";
 }
 
@@ -573,7 +612,9 @@ std::string float_literal(S s, Rng& rng) {
     std::snprintf(digits, sizeof digits, "%0*" PRIx64, int(nibbles), padded);
     std::string lit = std::string(rng.chance(45) ? "-" : "") + "0x1." + digits + "p" +
                       (exp >= 0 ? "+" : "") + std::to_string(exp) +
-                      (s == S::F32 ? "f" : s == S::F80 ? "L" : "");
+                      (s == S::F32   ? "f"
+                       : s == S::F80 ? "L"
+                                     : "");
     return "(" + lit + ")";
 }
 
@@ -584,10 +625,12 @@ GValue random_value(Rng& rng, const GType& t) {
         v.lit = info(t.s).is_float ? float_literal(t.s, rng) : int_literal(t.s, rng);
         return v;
     case GType::K::array:
-        for (uint32_t i = 0; i < t.count; ++i) v.m.push_back(random_value(rng, t.elem()));
+        for (uint32_t i = 0; i < t.count; ++i)
+            v.m.push_back(random_value(rng, t.elem()));
         return v;
     case GType::K::record:
-        for (const auto& x : t.m) v.m.push_back(random_value(rng, x));
+        for (const auto& x : t.m)
+            v.m.push_back(random_value(rng, x));
         return v;
     case GType::K::uni: {
         // Mostly the largest member (it covers the most bytes), else any.
@@ -613,13 +656,19 @@ public:
     // Defines the aggregate types inside t (post-order) and names them.
     void define(GType& t) {
         if (!t.is_aggregate()) return;
-        for (auto& x : t.m) define(x);
+        for (auto& x : t.m)
+            define(x);
         if (t.k == GType::K::array) return;
-        t.cname = std::string(t.k == GType::K::uni ? "union" : "struct") + " T" +
-                  std::to_string(case_) + "_" + std::to_string(next_type_++);
+        std::string tag = "T" + std::to_string(case_) + "_" + std::to_string(next_type_++);
+        t.cname = std::string(t.k == GType::K::uni ? "union " : "struct ") + tag;
         if (t.pack) out_ += "#pragma pack(push, " + std::to_string(t.pack) + ")\n";
-        out_ += t.cname + " {";
-        for (size_t i = 0; i < t.m.size(); ++i) out_ += " " + decl(t.m[i], member(i)) + ";";
+        if (t.aligned)
+            out_ +=
+                "struct __attribute__((aligned(" + std::to_string(t.aligned) + "))) " + tag + " {";
+        else
+            out_ += t.cname + " {";
+        for (size_t i = 0; i < t.m.size(); ++i)
+            out_ += " " + decl(t.m[i], member(i)) + ";";
         out_ += " };\n";
         if (t.pack) out_ += "#pragma pack(pop)\n";
         // The generator's layout (which the explicit text spells) is C's.
@@ -671,7 +720,8 @@ public:
     }
 
     // Every scalar leaf of a value: (C lvalue expression, printable name, type, literal).
-    using LeafFn = std::function<void(const std::string&, const std::string&, S, const std::string&)>;
+    using LeafFn =
+        std::function<void(const std::string&, const std::string&, S, const std::string&)>;
     static void leaves(const GType& t, const GValue& v, const std::string& expr,
                        const std::string& name, const LeafFn& fn) {
         switch (t.k) {
@@ -735,6 +785,7 @@ const char* kPrelude = R"(/* generated by ctabi's differential test generator: d
 #define DIFF_PRELUDE
 #include <stdarg.h>
 struct diff_case {
+    unsigned index;
     const char* signature;
     void* callee;
     void** argv;
@@ -755,6 +806,13 @@ int diff_fail(int case_index, const char* leaf);
         __asm__ volatile("" : "+r"(p_));                                       \
         if (p_ & 15) diff_fail(c, "stack alignment at entry");                 \
         ++diff_calls;                                                          \
+    } while (0)
+/* An aggregate parameter's address must have the alignment n. */
+#define DIFF_ALIGNED(c, a, n)                                                  \
+    do {                                                                       \
+        unsigned long long q_ = (unsigned long long)&(a);                      \
+        __asm__ volatile("" : "+r"(q_));                                       \
+        if (q_ & ((n) - 1)) diff_fail(c, #a " misaligned");                    \
     } while (0)
 #endif
 )";
@@ -790,7 +848,8 @@ void emit_case(std::string& out, GSig& sig, int index, Rng& rng) {
     bool win64 = sig.conv == Conv::win64;
     out += "\n/* case " + I + ": " + text(sig) + " */\n";
     Emitter e(out, index);
-    for (auto& a : sig.args) e.define(a);
+    for (auto& a : sig.args)
+        e.define(a);
     if (!sig.ret_void) e.define(sig.ret);
 
     // Argument globals (the values the caller passes) and the result.
@@ -840,8 +899,9 @@ void emit_case(std::string& out, GSig& sig, int index, Rng& rng) {
     out += "    DIFF_ENTRY(" + I + ");\n";
     if (sig.variadic()) {
         std::string last = "a" + std::to_string(sig.fixed - 1);
-        out += win64 ? "    __builtin_ms_va_list ap;\n    __builtin_ms_va_start(ap, " + last + ");\n"
-                     : "    va_list ap;\n    va_start(ap, " + last + ");\n";
+        out += win64
+                   ? "    __builtin_ms_va_list ap;\n    __builtin_ms_va_start(ap, " + last + ");\n"
+                   : "    va_list ap;\n    va_start(ap, " + last + ");\n";
         for (size_t i = size_t(sig.fixed); i < sig.args.size(); ++i) {
             const GType& t = sig.args[i];
             std::string name = "a" + std::to_string(i);
@@ -863,16 +923,22 @@ void emit_case(std::string& out, GSig& sig, int index, Rng& rng) {
         if (sig.args[i].k == GType::K::scalar) {
             // Narrow ones: the widened copy (fixed) or the promoted int (variadic).
             bool widened = !sig.is_variadic_arg(i) && Emitter::narrow_int(sig.args[i].s);
-            out += "    if (" + (widened ? "w" + std::to_string(i) : name) + " != " +
-                   values[i].lit + ") diff_fail(" + I + ", \"" + name + "\");\n";
+            out += "    if (" + (widened ? "w" + std::to_string(i) : name) +
+                   " != " + values[i].lit + ") diff_fail(" + I + ", \"" + name + "\");\n";
             continue;
         }
-        Emitter::leaves(sig.args[i], values[i], name, name,
-                        [&](const std::string& expr, const std::string& leaf, S s,
-                            const std::string& lit) {
-                            out += "    if (" + Emitter::differs_in_memory(expr, s, lit) +
-                                   ") diff_fail(" + I + ", \"" + leaf + "\");\n";
-                        });
+        // Where the caller put a memory-passed aggregate (System V stack
+        // slot, Win64 copy), aligned as the callee may assume: its type's
+        // alignment; Win64 copies only promise 16 (GCC's callers give no more).
+        uint64_t need = win64 ? std::min<uint64_t>(16, sig.args[i].align) : sig.args[i].align;
+        if (!sig.is_variadic_arg(i) && need > 1)
+            out += "    DIFF_ALIGNED(" + I + ", " + name + ", " + std::to_string(need) + ");\n";
+        Emitter::leaves(
+            sig.args[i], values[i], name, name,
+            [&](const std::string& expr, const std::string& leaf, S s, const std::string& lit) {
+                out += "    if (" + Emitter::differs_in_memory(expr, s, lit) + ") diff_fail(" + I +
+                       ", \"" + leaf + "\");\n";
+            });
     }
     if (!sig.ret_void) out += "    return r" + I + ";\n";
     out += "}\n";
@@ -881,12 +947,12 @@ void emit_case(std::string& out, GSig& sig, int index, Rng& rng) {
     out += "int check_ret_" + I + "(const void* p) {\n    int n = 0;\n";
     if (!sig.ret_void) {
         out += "    " + rtype + " const* r = (" + rtype + " const*)p;\n";
-        Emitter::leaves(sig.ret, ret, "(*r)", "result", [&](const std::string& expr,
-                                                           const std::string& leaf, S s,
-                                                           const std::string& lit) {
-            out += "    if (" + Emitter::differs_in_memory(expr, s, lit) + ") n += diff_fail(" + I +
-                   ", \"" + leaf + "\");\n";
-        });
+        Emitter::leaves(
+            sig.ret, ret, "(*r)", "result",
+            [&](const std::string& expr, const std::string& leaf, S s, const std::string& lit) {
+                out += "    if (" + Emitter::differs_in_memory(expr, s, lit) + ") n += diff_fail(" +
+                       I + ", \"" + leaf + "\");\n";
+            });
     } else {
         out += "    (void)p;\n";
     }
@@ -935,7 +1001,8 @@ void emit_case(std::string& out, GSig& sig, int index, Rng& rng) {
     out += "};\n";
     out += "static const unsigned long long sizes_" + I + "[] = {" +
            (sig.ret_void ? std::string("0") : "sizeof(" + rtype + ")");
-    for (const auto& a : sig.args) out += ", sizeof(" + Emitter::ctype(a) + ")";
+    for (const auto& a : sig.args)
+        out += ", sizeof(" + Emitter::ctype(a) + ")";
     out += "};\n";
 }
 
@@ -997,6 +1064,12 @@ const std::vector<std::string>& fixed_signatures(Conv conv) {
         "{i8 @0, i32 @2 | size 6 align 2}, {i8 @0, i8 @1 | size 2 align 1})",
         "sysv64 {f32 @0, f32 @4 | size 8 align 1}({f32 @0, f32 @4 | size 8 align 1}, "
         "{i16 @0, i16 @2, i32 @4 | size 8 align 2})",
+        // Over-aligned structs: 16- and 32-aligned stack slots; a 16-aligned
+        // int is one INTEGER eightbyte and a NO_CLASS one.
+        "sysv64 i64(i64, i64, i64, i64, i64, i64, i32, {i32 | size 16 align 16}, "
+        "{i64, i64 | size 32 align 32}, i8)",
+        "sysv64 {i32 | size 16 align 16}({i32 | size 16 align 16}, {f64 | size 16 align 16}, "
+        "{i32 | size 32 align 32}, i32)",
     };
     static const std::vector<std::string> win64 = {
         "win64 void()",
@@ -1039,58 +1112,66 @@ const std::vector<std::string>& fixed_signatures(Conv conv) {
         "{i8 @0, i16 @1 | size 3 align 1}, {i8 @0, i8 @1, i16 @2 | size 4 align 1})",
         "win64 {i8 @0, i32 @1, i8 @5, i8 @6, i8 @7 | size 8 align 1}("
         "{i8 @0, i32 @1, i8 @5, i8 @6, i8 @7 | size 8 align 1}, {i8, i32 @2 | size 6 align 2})",
+        // Over-aligned structs go by reference like any other size.
+        "win64 {i32 | size 16 align 16}(i32, {i32 | size 16 align 16}, "
+        "{i64, i64 | size 32 align 32}, i32, {i32 | size 16 align 16}, {i64 | size 8 align 8})",
     };
     return conv == Conv::sysv64 ? sysv64 : win64;
 }
 
 std::string Generated::single_file() const {
     std::string all;
-    for (const auto& s : sources) all += s;
+    for (const auto& s : sources)
+        all += s;
     return all;
 }
 
 bool generate(const GenOptions& options, Generated* out, std::string* error) {
-    std::vector<GSig> sigs;
+    std::vector<std::pair<unsigned, GSig>> sigs;
+    auto wanted = [&](size_t i) { return options.only < 0 || int64_t(i) == options.only; };
     if (options.fixed) {
-        for (const auto& s : fixed_signatures(options.conv)) {
+        const auto& list = fixed_signatures(options.conv);
+        for (size_t i = 0; i < list.size(); ++i) {
             GSig sig;
-            if (!TextParser(s).signature(sig, error)) return false;
+            if (!TextParser(list[i]).signature(sig, error)) return false;
             if (sig.conv != options.conv) {
-                *error = "fixed signature of the wrong convention: " + s;
+                *error = "fixed signature of the wrong convention: " + list[i];
                 return false;
             }
-            sigs.push_back(std::move(sig));
+            if (wanted(i)) sigs.emplace_back(unsigned(i), std::move(sig));
         }
     } else {
         for (uint32_t i = 0; i < options.count; ++i) {
+            if (!wanted(i)) continue;
             // Each case has its own stream: case i is the same whatever the count.
             Rng rng(options.seed * 0x100000001b3ull + i * 0x9e3779b97f4a7c15ull +
                     uint64_t(options.conv));
             rng.next();
-            sigs.push_back(random_signature(rng, options.conv));
+            sigs.emplace_back(i, random_signature(rng, options.conv));
         }
     }
     out->cases.clear();
     out->sources.assign(1, std::string(kPrelude) + kRuntime);
     size_t chunk = options.chunk_size ? options.chunk_size : std::max<size_t>(1, sigs.size());
-    for (size_t first = 0, k = 0; first < sigs.size() || k == 0; first += chunk, ++k) {
+    for (size_t first = 0, k = 0;; first += chunk, ++k) {
         size_t last = std::min(sigs.size(), first + chunk);
         std::string src = kPrelude;
-        for (size_t i = first; i < last; ++i) {
+        for (size_t j = first; j < last; ++j) {
+            auto& [i, sig] = sigs[j];
             Rng values(options.seed ^ (0xd1b54a32d192ed03ull * (i + 1)) ^
                        (options.fixed ? 0xf1 : 0));
-            emit_case(src, sigs[i], int(i), values);
-            out->cases.push_back({text(sigs[i])});
+            emit_case(src, sig, int(i), values);
+            out->cases.push_back({i, text(sig)});
         }
         std::string K = std::to_string(k);
         src += "\nconst struct diff_case diff_cases_" + K + "[] = {\n";
-        for (size_t i = first; i < last; ++i) {
-            std::string I = std::to_string(i);
-            src += "    {" + c_string(out->cases[i].signature) + ", (void*)callee_" + I +
+        for (size_t j = first; j < last; ++j) {
+            std::string I = std::to_string(sigs[j].first);
+            src += "    {" + I + ", " + c_string(out->cases[j].signature) + ", (void*)callee_" + I +
                    ", argv_" + I + ", check_ret_" + I + ", call_thunk_" + I + ", sizes_" + I +
-                   ", " + std::to_string(sigs[i].args.size() + 1) + "},\n";
+                   ", " + std::to_string(sigs[j].second.args.size() + 1) + "},\n";
         }
-        if (first == last) src += "    {0, 0, 0, 0, 0, 0, 0},\n";
+        if (first == last) src += "    {0, 0, 0, 0, 0, 0, 0, 0},\n";
         src += "};\nconst unsigned diff_case_count_" + K + " = " + std::to_string(last - first) +
                ";\n";
         out->sources.push_back(std::move(src));

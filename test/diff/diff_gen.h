@@ -31,16 +31,20 @@ enum class Conv : uint8_t { sysv64, win64 };
 const char* conv_name(Conv conv);
 
 struct GenOptions {
-    uint64_t seed = 1;
-    uint32_t count = 1000; // random cases (ignored with fixed)
+    uint64_t seed = 20240601; // the default run's
+    uint32_t count = 1000;    // random cases (ignored with fixed)
     Conv conv = Conv::sysv64;
     bool fixed = false; // the hand-written list instead of random cases
     // Cases per C file (0: all in one), so that the files compile in parallel.
     uint32_t chunk_size = 0;
+    // Only this case (its index among `count` random or the fixed ones): a
+    // case is the same whatever the count, so one failure can be rerun alone.
+    int64_t only = -1;
 };
 
 // One generated case, as the driver reports it.
 struct CaseInfo {
+    unsigned index;
     std::string signature; // ctabi signature text
 };
 
@@ -64,6 +68,7 @@ const std::vector<std::string>& fixed_signatures(Conv conv);
 // the driver reads the table through it.
 extern "C" {
 struct diff_case {
+    unsigned index; // the case's number (also in its C names)
     const char* signature;
     void* callee;
     void** argv;

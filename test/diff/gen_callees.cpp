@@ -1,9 +1,11 @@
 // gen_callees: writes the differential test's C file of callees.
 //
-//   gen_callees [--seed S] [--count N] [--conv sysv64|win64] [--fixed] [-o FILE] [--list]
+//   gen_callees [--seed S] [--count N] [--conv sysv64|win64] [--fixed] [--only I]
+//               [-o FILE] [--list]
 //
 // Compile the output with `cc -O2 -fPIC -shared -w`. --list prints the
-// signatures (one per line, case order) instead of the C file.
+// signatures (one per line, case order) instead of the C file; --only I
+// writes case I alone (the same case as in the full run).
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -15,7 +17,7 @@ namespace {
 
 int usage() {
     std::fprintf(stderr, "usage: gen_callees [--seed S] [--count N] [--conv sysv64|win64] "
-                         "[--fixed] [-o FILE] [--list]\n");
+                         "[--fixed] [--only I] [-o FILE] [--list]\n");
     return 2;
 }
 
@@ -39,9 +41,16 @@ int main(int argc, char** argv) {
         } else if (arg == "--conv") {
             const char* v = value();
             if (!v) return usage();
-            if (std::strcmp(v, "sysv64") == 0) options.conv = ctabi_diff::Conv::sysv64;
-            else if (std::strcmp(v, "win64") == 0) options.conv = ctabi_diff::Conv::win64;
-            else return usage();
+            if (std::strcmp(v, "sysv64") == 0)
+                options.conv = ctabi_diff::Conv::sysv64;
+            else if (std::strcmp(v, "win64") == 0)
+                options.conv = ctabi_diff::Conv::win64;
+            else
+                return usage();
+        } else if (arg == "--only") {
+            const char* v = value();
+            if (!v) return usage();
+            options.only = std::strtoll(v, nullptr, 0);
         } else if (arg == "--fixed") {
             options.fixed = true;
         } else if (arg == "-o") {
@@ -60,7 +69,8 @@ int main(int argc, char** argv) {
     }
     std::string text;
     if (list)
-        for (const auto& c : gen.cases) text += c.signature + "\n";
+        for (const auto& c : gen.cases)
+            text += c.signature + "\n";
     else
         text = gen.single_file();
     FILE* f = output ? std::fopen(output, "w") : stdout;
