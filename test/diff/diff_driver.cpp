@@ -62,6 +62,8 @@ asm(R"(
 ctabi_diff_saved_rsp: .zero 8
 ctabi_diff_mxcsr_before: .zero 4
 ctabi_diff_mxcsr_after: .zero 4
+ctabi_diff_fcw_before: .zero 2
+ctabi_diff_fcw_after: .zero 2
 ctabi_diff_fpu_env: .zero 32
     .text
     .p2align 4
@@ -78,6 +80,7 @@ ctabi_diff_checked_call:
     push r8
     mov qword ptr [rip + ctabi_diff_saved_rsp], rsp
     stmxcsr dword ptr [rip + ctabi_diff_mxcsr_before]
+    fnstcw word ptr [rip + ctabi_diff_fcw_before]
     mov rax, rdi
     mov rdi, rsi
     mov rsi, rdx
@@ -131,12 +134,21 @@ ctabi_diff_checked_call:
     je 1f
     or ecx, 256
     cld
+    /* MXCSR and the x87 control word: control bits only (the exception
+       flags in MXCSR bits 0-5 are status, which any float operation sets). */
 1:  stmxcsr dword ptr [rip + ctabi_diff_mxcsr_after]
     mov edx, dword ptr [rip + ctabi_diff_mxcsr_after]
-    cmp edx, dword ptr [rip + ctabi_diff_mxcsr_before]
+    xor edx, dword ptr [rip + ctabi_diff_mxcsr_before]
+    test edx, 0xffc0
     je 1f
     or ecx, 512
     ldmxcsr dword ptr [rip + ctabi_diff_mxcsr_before]
+1:  fnstcw word ptr [rip + ctabi_diff_fcw_after]
+    movzx edx, word ptr [rip + ctabi_diff_fcw_after]
+    cmp dx, word ptr [rip + ctabi_diff_fcw_before]
+    je 1f
+    or ecx, 1024
+    fldcw word ptr [rip + ctabi_diff_fcw_before]
 1:  pop r8
     mov dword ptr [r8], ecx
     pop r15
@@ -180,14 +192,30 @@ ctabi_diff_changes_mxcsr:
     ldmxcsr dword ptr [rsp]
     add rsp, 8
     ret
+ctabi_diff_changes_fcw:
+    sub rsp, 8
+    fnstcw word ptr [rsp]
+    xor word ptr [rsp], 0x0c00
+    fldcw word ptr [rsp]
+    add rsp, 8
+    ret
+ctabi_diff_sets_mxcsr_flags:
+    sub rsp, 8
+    stmxcsr dword ptr [rsp]
+    or dword ptr [rsp], 0x3f
+    ldmxcsr dword ptr [rsp]
+    add rsp, 8
+    ret
 ctabi_diff_traps:
     ud2
     .globl ctabi_diff_call_misaligned, ctabi_diff_returns, ctabi_diff_clobbers_rbx
     .globl ctabi_diff_clobbers_r14, ctabi_diff_moves_rsp, ctabi_diff_leaves_x87
     .globl ctabi_diff_sets_df, ctabi_diff_changes_mxcsr, ctabi_diff_traps
+    .globl ctabi_diff_changes_fcw, ctabi_diff_sets_mxcsr_flags
     .hidden ctabi_diff_call_misaligned, ctabi_diff_returns, ctabi_diff_clobbers_rbx
     .hidden ctabi_diff_clobbers_r14, ctabi_diff_moves_rsp, ctabi_diff_leaves_x87
     .hidden ctabi_diff_sets_df, ctabi_diff_changes_mxcsr, ctabi_diff_traps
+    .hidden ctabi_diff_changes_fcw, ctabi_diff_sets_mxcsr_flags
     .att_syntax prefix
 )");
 
@@ -200,6 +228,8 @@ void ctabi_diff_moves_rsp();
 void ctabi_diff_leaves_x87();
 void ctabi_diff_sets_df();
 void ctabi_diff_changes_mxcsr();
+void ctabi_diff_changes_fcw();
+void ctabi_diff_sets_mxcsr_flags();
 void ctabi_diff_traps();
 }
 
@@ -209,9 +239,10 @@ using ctabi_diff::Conv;
 using ctabi_diff::diff_case;
 
 const char* const kStatusNames[] = {
-    "rbx not preserved",       "rbp not preserved", "r12 not preserved", "r13 not preserved",
-    "r14 not preserved",       "r15 not preserved", "rsp not restored",  "x87 stack left non-empty",
-    "direction flag left set", "MXCSR changed",
+    "rbx not preserved",          "rbp not preserved",        "r12 not preserved",
+    "r13 not preserved",          "r14 not preserved",        "r15 not preserved",
+    "rsp not restored",           "x87 stack left non-empty", "direction flag left set",
+    "MXCSR control bits changed", "x87 control word changed",
 };
 
 constexpr uint32_t kDefaultCount = 1000;
@@ -720,10 +751,11 @@ TEST(DiffHarness, CheckedCallSeesBrokenRules) {
         uint32_t status;
     };
     const Probe probes[] = {
-        {ctabi_diff_returns, 0},         {ctabi_diff_clobbers_rbx, 1},
-        {ctabi_diff_clobbers_r14, 16},   {ctabi_diff_moves_rsp, 64},
-        {ctabi_diff_leaves_x87, 128},    {ctabi_diff_sets_df, 256},
-        {ctabi_diff_changes_mxcsr, 512},
+        {ctabi_diff_returns, 0},          {ctabi_diff_clobbers_rbx, 1},
+        {ctabi_diff_clobbers_r14, 16},    {ctabi_diff_moves_rsp, 64},
+        {ctabi_diff_leaves_x87, 128},     {ctabi_diff_sets_df, 256},
+        {ctabi_diff_changes_mxcsr, 512},  {ctabi_diff_changes_fcw, 1024},
+        {ctabi_diff_sets_mxcsr_flags, 0}, // status flags are not preserved
     };
     CrashGuard guard;
     for (const auto& p : probes) {
