@@ -104,6 +104,7 @@ Result<CallLayout> classify_sysv64(const Signature& sig) {
     layout.conv = CallConv::sysv64;
     layout.platform = sig.platform;
     layout.arch = Arch::x86_64;
+    layout.args.reserve(sig.args.size() + 1);
     int next_int = 0, next_sse = 0;
     uint32_t stack = 0;
 

@@ -30,6 +30,7 @@ Result<CallLayout> classify_win64(const Signature& sig) {
     layout.conv = CallConv::win64;
     layout.platform = sig.platform;
     layout.arch = Arch::x86_64;
+    layout.args.reserve(sig.args.size() + 1);
     layout.shadow_space = kShadowSpace;
     uint32_t slot = 0;
 

@@ -28,7 +28,7 @@ std::string piece_text(const Piece& p, uint64_t value_size, Arch arch) {
     return s;
 }
 
-std::string pieces_text(const std::vector<Piece>& pieces, uint64_t value_size, Arch arch) {
+std::string pieces_text(const Pieces& pieces, uint64_t value_size, Arch arch) {
     std::string s;
     for (size_t i = 0; i < pieces.size(); ++i) {
         if (i) s += " ";
@@ -37,7 +37,7 @@ std::string pieces_text(const std::vector<Piece>& pieces, uint64_t value_size, A
     return s;
 }
 
-uint64_t covered_size(const std::vector<Piece>& pieces) {
+uint64_t covered_size(const Pieces& pieces) {
     uint64_t end = 0;
     for (const auto& p : pieces)
         end = std::max<uint64_t>(end, p.offset + p.size);

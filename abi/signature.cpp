@@ -1,5 +1,7 @@
 #include "ctabi/abi/signature.h"
 
+#include <cstdint>
+
 namespace ctabi::abi {
 
 namespace {
@@ -77,17 +79,19 @@ Result<Ok> validate(const Signature& sig) {
     if (sig.fixed_args && *sig.fixed_args > sig.args.size())
         return make_error("signature says " + std::to_string(*sig.fixed_args) +
                           " fixed arguments but has only " + std::to_string(sig.args.size()));
-    DataModel model = data_model(sig.conv, sig.platform);
-    auto check_model = [&](const Type& t, const std::string& what) -> Result<Ok> {
-        if (t.kind == Kind::Pointer && t.size != model.pointer_size)
-            return make_error(what + ": pointer of " + std::to_string(t.size) + " bytes under " +
-                              conv_name(sig.conv) + ", which has " +
-                              std::to_string(model.pointer_size) + "-byte pointers");
-        return Ok{};
+    // The message is built only for a mismatch: validation runs on every build.
+    const uint32_t pointer_size = data_model(sig.conv, sig.platform).pointer_size;
+    auto check_pointer = [&](const Type& t, const char* what, size_t index) -> Result<Ok> {
+        if (t.kind != Kind::Pointer || t.size == pointer_size) return Ok{};
+        std::string who =
+            index == SIZE_MAX ? what : std::string(what) + " " + std::to_string(index);
+        return make_error(who + ": pointer of " + std::to_string(t.size) + " bytes under " +
+                          conv_name(sig.conv) + ", which has " + std::to_string(pointer_size) +
+                          "-byte pointers");
     };
-    if (auto ok = check_model(sig.result, "result"); !ok) return ok;
+    if (auto ok = check_pointer(sig.result, "result", SIZE_MAX); !ok) return ok;
     for (size_t i = 0; i < sig.args.size(); ++i)
-        if (auto ok = check_model(sig.args[i], "argument " + std::to_string(i)); !ok) return ok;
+        if (auto ok = check_pointer(sig.args[i], "argument", i); !ok) return ok;
     return Ok{};
 }
 

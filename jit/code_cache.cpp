@@ -1,20 +1,30 @@
 // The process-wide cache of invokers and thunks. A (kind, signature, target)
 // key is classified and compiled once; later lookups take a shared lock and
-// hash the signature structurally (no text is built on the lookup path).
+// hash the caller's signature structurally (nothing is copied or printed on
+// the lookup path).
 #include <functional>
 #include <mutex>
 #include <shared_mutex>
-#include <unordered_map>
+#include <unordered_set>
 
 #include "ctabi/abi/parse.h"
 #include "ctabi/invoker.h"
 
 namespace ctabi {
+
+namespace {
+enum class CodeKind : uint8_t { invoker, thunk };
+} // namespace
+
 namespace detail {
 
+// One cached piece of code. Its (kind, signature, target) is also its key in
+// the cache, so the signature is stored once.
 struct CodeEntry {
+    CodeKind kind;
     abi::Signature signature;
-    abi::Signature canonical;
+    const void* target;
+    uint64_t hash; // of (kind, signature, target), computed once
     abi::CallLayout layout;
     jit::GeneratedCode code;
     bool target_itself = false;
@@ -24,44 +34,67 @@ struct CodeEntry {
 
 namespace {
 
-enum class CodeKind : uint8_t { invoker, thunk };
-
-struct Key {
+// A key that refers to the caller's signature: lookups copy nothing.
+struct KeyRef {
     CodeKind kind;
-    abi::Signature sig;
+    const abi::Signature& sig;
     const void* target;
-    friend bool operator==(const Key&, const Key&) = default;
+    uint64_t hash;
 };
 
-void mix(size_t& h, size_t v) {
-    h ^= v + 0x9e3779b97f4a7c15ull + (h << 6) + (h >> 2);
+using EntryPtr = std::shared_ptr<const detail::CodeEntry>;
+
+// splitmix64's finaliser: every input bit reaches every output bit.
+uint64_t mix(uint64_t h, uint64_t v) {
+    h ^= v + 0x9e3779b97f4a7c15ull;
+    h = (h ^ (h >> 30)) * 0xbf58476d1ce4e5b9ull;
+    h = (h ^ (h >> 27)) * 0x94d049bb133111ebull;
+    return h ^ (h >> 31);
 }
 
-size_t hash_type(const abi::Type& t) {
-    size_t h = size_t(t.kind);
-    mix(h, t.size);
+uint64_t hash_type(const abi::Type& t) {
+    uint64_t h = mix(uint64_t(t.kind), t.size);
     if (t.is_aggregate()) {
-        mix(h, t.align);
-        mix(h, t.count);
-        for (const auto& f : t.fields) {
-            mix(h, f.offset);
-            mix(h, hash_type(f.type));
-        }
+        h = mix(h, t.align << 32 | t.count);
+        for (const auto& f : t.fields)
+            h = mix(mix(h, f.offset), hash_type(f.type));
     }
     return h;
 }
 
+uint64_t hash_key(CodeKind kind, const abi::Signature& sig, const void* target) {
+    uint64_t h = mix(uint64_t(kind), reinterpret_cast<uintptr_t>(target));
+    h = mix(h, uint64_t(sig.conv) | uint64_t(sig.platform) << 8 |
+                   uint64_t(sig.fixed_args ? *sig.fixed_args + 1 : 0) << 16);
+    h = mix(h, hash_type(sig.result));
+    for (const auto& a : sig.args)
+        h = mix(h, hash_type(a));
+    return h;
+}
+
+KeyRef key_ref(CodeKind kind, const abi::Signature& sig, const void* target) {
+    return KeyRef{kind, sig, target, hash_key(kind, sig, target)};
+}
+
 struct KeyHash {
-    size_t operator()(const Key& k) const {
-        size_t h = size_t(k.kind);
-        mix(h, std::hash<const void*>()(k.target));
-        mix(h, size_t(k.sig.conv) | size_t(k.sig.platform) << 8);
-        mix(h, k.sig.fixed_args ? *k.sig.fixed_args + 1 : 0);
-        mix(h, hash_type(k.sig.result));
-        for (const auto& a : k.sig.args)
-            mix(h, hash_type(a));
-        return h;
+    using is_transparent = void;
+    size_t operator()(const EntryPtr& e) const { return e->hash; }
+    size_t operator()(const KeyRef& k) const { return k.hash; }
+};
+
+struct KeyEqual {
+    using is_transparent = void;
+    static bool same(CodeKind ka, const abi::Signature& sa, const void* ta, CodeKind kb,
+                     const abi::Signature& sb, const void* tb) {
+        return ka == kb && ta == tb && sa == sb;
     }
+    bool operator()(const EntryPtr& a, const EntryPtr& b) const {
+        return same(a->kind, a->signature, a->target, b->kind, b->signature, b->target);
+    }
+    bool operator()(const KeyRef& a, const EntryPtr& b) const {
+        return same(a.kind, a.sig, a.target, b->kind, b->signature, b->target);
+    }
+    bool operator()(const EntryPtr& a, const KeyRef& b) const { return (*this)(b, a); }
 };
 
 class CodeCache {
@@ -72,51 +105,49 @@ public:
         return *cache;
     }
 
-    Result<std::shared_ptr<const detail::CodeEntry>> get(const Key& key) {
+    Result<EntryPtr> get(const KeyRef& key) {
         {
             std::shared_lock lock(mutex_);
-            if (auto it = map_.find(key); it != map_.end()) return it->second;
+            if (auto it = set_.find(key); it != set_.end()) return *it;
         }
         // Built under the exclusive lock, so each key is compiled once.
         std::unique_lock lock(mutex_);
-        if (auto it = map_.find(key); it != map_.end()) return it->second;
+        if (auto it = set_.find(key); it != set_.end()) return *it;
         CTABI_TRY_ASSIGN(entry, build(key));
-        map_.emplace(key, entry);
+        set_.insert(entry);
         return entry;
     }
 
     size_t size() {
         std::shared_lock lock(mutex_);
-        return map_.size();
+        return set_.size();
     }
 
 private:
-    static Result<std::shared_ptr<const detail::CodeEntry>> build(const Key& key) {
-        auto entry = std::make_shared<detail::CodeEntry>();
-        entry->signature = key.sig;
+    CodeCache() { set_.reserve(256); }
+
+    static Result<EntryPtr> build(const KeyRef& key) {
         CTABI_TRY_ASSIGN(layout, abi::classify(key.sig));
-        entry->layout = std::move(layout);
+        auto entry = std::make_shared<detail::CodeEntry>(detail::CodeEntry{
+            key.kind, key.sig, key.target, key.hash, std::move(layout), {}, false});
         if (key.kind == CodeKind::invoker) {
             CTABI_TRY_ASSIGN(code, jit::emit_invoker(entry->layout, key.target));
             entry->code = std::move(code);
-            return std::shared_ptr<const detail::CodeEntry>(std::move(entry));
-        }
-        entry->canonical = abi::canonical_signature(key.sig);
-        if (abi::is_canonical(key.sig)) {
+        } else if (abi::is_canonical(key.sig)) {
             // Calling the target directly already is the canonical call.
             entry->code.entry = const_cast<void*>(key.target);
             entry->target_itself = true;
-            return std::shared_ptr<const detail::CodeEntry>(std::move(entry));
+        } else {
+            CTABI_TRY_ASSIGN(canonical_layout, abi::classify(abi::canonical_signature(key.sig)));
+            CTABI_TRY_ASSIGN(code, jit::emit_forward_thunk(key.sig, entry->layout, canonical_layout,
+                                                           key.target));
+            entry->code = std::move(code);
         }
-        CTABI_TRY_ASSIGN(canonical_layout, abi::classify(entry->canonical));
-        CTABI_TRY_ASSIGN(
-            code, jit::emit_forward_thunk(key.sig, entry->layout, canonical_layout, key.target));
-        entry->code = std::move(code);
-        return std::shared_ptr<const detail::CodeEntry>(std::move(entry));
+        return EntryPtr(std::move(entry));
     }
 
     std::shared_mutex mutex_;
-    std::unordered_map<Key, std::shared_ptr<const detail::CodeEntry>, KeyHash> map_;
+    std::unordered_set<EntryPtr, KeyHash, KeyEqual> set_;
 };
 
 } // namespace
@@ -129,7 +160,7 @@ const abi::CallLayout& Invoker::layout() const {
 }
 
 Result<Invoker> make_invoker(const abi::Signature& sig, const void* target) {
-    CTABI_TRY_ASSIGN(entry, CodeCache::instance().get(Key{CodeKind::invoker, sig, target}));
+    CTABI_TRY_ASSIGN(entry, CodeCache::instance().get(key_ref(CodeKind::invoker, sig, target)));
     Invoker inv;
     if (target)
         inv.bound_ = reinterpret_cast<jit::BoundInvokeFn>(entry->code.entry);
@@ -150,8 +181,8 @@ bool Thunk::is_target_itself() const {
 const abi::Signature& Thunk::signature() const {
     return entry_->signature;
 }
-const abi::Signature& Thunk::canonical_signature() const {
-    return entry_->canonical;
+abi::Signature Thunk::canonical_signature() const {
+    return abi::canonical_signature(entry_->signature);
 }
 const abi::CallLayout& Thunk::layout() const {
     return entry_->layout;
@@ -159,7 +190,7 @@ const abi::CallLayout& Thunk::layout() const {
 
 Result<Thunk> make_thunk(const abi::Signature& sig, const void* target) {
     if (!target) return make_error("make_thunk: the target address is null");
-    CTABI_TRY_ASSIGN(entry, CodeCache::instance().get(Key{CodeKind::thunk, sig, target}));
+    CTABI_TRY_ASSIGN(entry, CodeCache::instance().get(key_ref(CodeKind::thunk, sig, target)));
     Thunk t;
     t.address_ = entry->code.entry;
     t.entry_ = std::move(entry);

@@ -38,6 +38,9 @@ struct Source {
     } kind = Kind::reg;
     int reg = 0;
     x86::Gp base;
+    // mem / deref_mem: the address is an incoming stack argument's, fixed
+    // once the frame is known (base and offset are then the entry's).
+    bool incoming = false;
     int32_t offset = 0;
     int32_t inner = 0;
 
@@ -69,8 +72,8 @@ public:
 
     Result<GeneratedCode> emit(const void* target_address) {
         asmjit::CodeHolder& code = fresh_code_holder();
-        a_ = std::make_unique<x86::Assembler>(&code);
-        x86::Assembler& a = *a_;
+        x86::Assembler a(&code);
+        a_ = &a;
 
         result_by_pointer_ = sig_.result.is_aggregate() || sig_.result.kind == abi::Kind::F80;
         shift_ = result_by_pointer_ ? 1 : 0;
@@ -82,8 +85,8 @@ public:
         const bool use_rbp = target_.stack_align > 16;
         const uint32_t pushes = (use_rbp ? 1 : 0) + (result_by_pointer_ ? 1 : 0);
         spill_base_ = int32_t(align_up(outgoing_area(target_), 8));
-        std::vector<Move> planned = collect_moves();
-        int spills = resolve(planned, /*emit=*/false);
+        std::vector<Move> moves = collect_moves();
+        int spills = resolve(moves, /*emit=*/false);
         uint32_t frame = frame_size(uint32_t(spill_base_) + 8 * uint32_t(spills), pushes,
                                     std::min(target_.stack_align, 16u));
         // Incoming stack arguments, above the return address.
@@ -105,8 +108,7 @@ public:
         if (result_by_pointer_) load_pointer_to(x86::rbx, canonical_source(0));
 
         emit_memory_pieces();
-        std::vector<Move> moves = collect_moves();
-        resolve(moves, /*emit=*/true);
+        resolve(std::move(moves), /*emit=*/true);
         if (target_.vector_count >= 0) a.mov(x86::eax, target_.vector_count);
         a.mov(x86::r11, reinterpret_cast<uint64_t>(target_address));
         a.call(x86::r11);
@@ -132,8 +134,8 @@ private:
         } else {
             // Incoming stack arguments sit above the return address and rbp.
             s.kind = Source::Kind::mem;
-            s.base = in_base_;
-            s.offset = in_bias_ + p.loc.offset;
+            s.incoming = true;
+            s.offset = p.loc.offset;
         }
         return s;
     }
@@ -157,11 +159,17 @@ private:
         return s;
     }
 
+    // The address of a memory source (incoming stack slot or spill slot).
+    x86::Mem address(const Source& s) const {
+        if (s.incoming) return x86::ptr(in_base_, in_bias_ + s.offset);
+        return x86::ptr(s.base, s.offset);
+    }
+
     void load_pointer_to(x86::Gp dst, const Source& s) {
         if (s.kind == Source::Kind::reg)
             a_->mov(dst, gpr_of(s.reg));
         else
-            a_->mov(dst, x86::ptr(s.base, s.offset));
+            a_->mov(dst, address(s));
     }
 
     // Memory operand for the bytes a by-pointer source names (uses r10 for a
@@ -170,9 +178,9 @@ private:
         switch (s.kind) {
         case Source::Kind::deref: return x86::ptr(gpr_of(s.reg), s.offset);
         case Source::Kind::deref_mem:
-            a_->mov(x86::r10, x86::ptr(s.base, s.offset));
+            a_->mov(x86::r10, address(s));
             return x86::ptr(x86::r10, s.inner);
-        default: return x86::ptr(s.base, s.offset); // mem
+        default: return address(s); // mem
         }
     }
 
@@ -233,6 +241,7 @@ private:
     // The register pieces of the target call, as moves from their sources.
     std::vector<Move> collect_moves() {
         std::vector<Move> moves;
+        moves.reserve(2 * target_.args.size());
         for (const auto& arg : target_.args) {
             for (const auto& p : arg.pieces) {
                 if (!p.loc.is_reg()) continue;
@@ -292,6 +301,7 @@ private:
                     n.src.inner = n.src.offset;
                 }
                 n.src.base = x86::rsp;
+                n.src.incoming = false;
                 n.src.offset = slot_offset;
             }
         }
@@ -345,7 +355,7 @@ private:
     const abi::Signature& sig_;
     const abi::CallLayout& target_;
     const abi::CallLayout& canonical_;
-    std::unique_ptr<x86::Assembler> a_;
+    x86::Assembler* a_ = nullptr;
     bool result_by_pointer_ = false;
     size_t shift_ = 0;
     int32_t spill_base_ = 0;

@@ -1,6 +1,6 @@
 // The invoker: reads each argument through args[i], puts its pieces where the
 // layout says, calls, and stores the result pieces into the result buffer.
-#include <vector>
+#include <span>
 
 #include "ctabi/jit/emit.h"
 #include "exec_memory.h"
@@ -24,8 +24,8 @@ Result<GeneratedCode> emit_invoker(const abi::CallLayout& layout, const void* ta
     // 16-byte alignment the entry guarantees.
     const x86::Gp result = x86::rbx, args = x86::r12, target_reg = x86::r13;
     const bool use_rbp = layout.stack_align > 16;
-    std::vector<x86::Gp> saved = {x86::rbx, x86::r12};
-    if (!target) saved.push_back(x86::r13);
+    const x86::Gp saved_regs[] = {x86::rbx, x86::r12, x86::r13};
+    const std::span<const x86::Gp> saved(saved_regs, target ? 2 : 3);
     if (use_rbp) {
         a.push(x86::rbp);
         a.mov(x86::rbp, x86::rsp);

@@ -54,7 +54,8 @@ public:
     }
     bool is_target_itself() const;
     const abi::Signature& signature() const;
-    const abi::Signature& canonical_signature() const;
+    // Computed from signature() (see abi::canonical_signature).
+    abi::Signature canonical_signature() const;
     const abi::CallLayout& layout() const;
 
 private:

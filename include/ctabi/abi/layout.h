@@ -3,7 +3,11 @@
 // never re-derive ABI rules.
 #pragma once
 
+#include <algorithm>
+#include <array>
+#include <cassert>
 #include <cstdint>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -51,6 +55,40 @@ struct Piece {
     friend bool operator==(const Piece&, const Piece&) = default;
 };
 
+// The pieces of one value: a handful at most (two eightbytes, or one value in
+// two registers for Win64 variadic floats), kept inline so that a layout
+// costs one allocation per call shape, not one per argument.
+class Pieces {
+public:
+    static constexpr size_t kCapacity = 4;
+
+    void push_back(const Piece& p) {
+        // Invariant: no classifier splits a value into more pieces.
+        assert(size_ < kCapacity);
+        items_[size_++] = p;
+    }
+    size_t size() const { return size_; }
+    bool empty() const { return size_ == 0; }
+    const Piece& operator[](size_t i) const { return items_[i]; }
+    Piece& operator[](size_t i) { return items_[i]; }
+    const Piece& at(size_t i) const {
+        if (i >= size_) throw std::out_of_range("Pieces::at");
+        return items_[i];
+    }
+    const Piece& front() const { return at(0); }
+    const Piece* begin() const { return items_.data(); }
+    const Piece* end() const { return items_.data() + size_; }
+    Piece* begin() { return items_.data(); }
+    Piece* end() { return items_.data() + size_; }
+    friend bool operator==(const Pieces& a, const Pieces& b) {
+        return std::equal(a.begin(), a.end(), b.begin(), b.end());
+    }
+
+private:
+    std::array<Piece, kCapacity> items_{};
+    uint8_t size_ = 0;
+};
+
 enum class PassKind : uint8_t {
     // The value's bytes are in the pieces (registers and/or stack slots).
     direct,
@@ -66,7 +104,7 @@ struct ArgLayout {
     // pointer argument (its value is the address of the result buffer).
     int32_t index = 0;
     PassKind kind = PassKind::direct;
-    std::vector<Piece> pieces;
+    Pieces pieces;
     // Indirect: the copy lives at [sp at the call + copy_offset], inside the
     // caller's copy area (see CallLayout::copy_area_*).
     int32_t copy_offset = 0;
@@ -80,7 +118,7 @@ struct ResultLayout {
         direct,   // pieces say where the result's bytes come back
         indirect, // written through the sret argument
     } kind = Kind::none;
-    std::vector<Piece> pieces;
+    Pieces pieces;
     // Indirect: the callee also returns the sret address here (rax / eax),
     // when the convention says so.
     bool returns_sret_pointer = false;
