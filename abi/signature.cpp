@@ -1,5 +1,6 @@
 #include "ctabi/abi/signature.h"
 
+#include <algorithm>
 #include <cstdint>
 
 namespace ctabi::abi {
@@ -93,6 +94,20 @@ Result<Ok> validate(const Signature& sig) {
     for (size_t i = 0; i < sig.args.size(); ++i)
         if (auto ok = check_pointer(sig.args[i], "argument", i); !ok) return ok;
     return Ok{};
+}
+
+ArgumentBuffer argument_buffer(const Signature& sig) {
+    ArgumentBuffer b;
+    b.offsets.reserve(sig.args.size());
+    uint64_t offset = 0;
+    for (const auto& t : sig.args) {
+        offset = (offset + t.align - 1) / t.align * t.align;
+        b.offsets.push_back(uint32_t(offset));
+        offset += t.size;
+        b.align = std::max<uint32_t>(b.align, uint32_t(t.align));
+    }
+    b.size = uint32_t((offset + b.align - 1) / b.align * b.align);
+    return b;
 }
 
 std::string Signature::to_string() const {

@@ -13,7 +13,7 @@
 namespace ctabi {
 
 namespace {
-enum class CodeKind : uint8_t { invoker, thunk };
+enum class CodeKind : uint8_t { invoker, packed_invoker, thunk };
 } // namespace
 
 namespace detail {
@@ -133,6 +133,10 @@ private:
         if (key.kind == CodeKind::invoker) {
             CTABI_TRY_ASSIGN(code, jit::emit_invoker(entry->layout, key.target));
             entry->code = std::move(code);
+        } else if (key.kind == CodeKind::packed_invoker) {
+            abi::ArgumentBuffer buffer = abi::argument_buffer(key.sig);
+            CTABI_TRY_ASSIGN(code, jit::emit_invoker(entry->layout, key.target, &buffer));
+            entry->code = std::move(code);
         } else if (abi::is_canonical(key.sig)) {
             // Calling the target directly already is the canonical call.
             entry->code.entry = const_cast<void*>(key.target);
@@ -173,6 +177,28 @@ Result<Invoker> make_invoker(const abi::Signature& sig, const void* target) {
 Result<Invoker> make_invoker(std::string_view text, const void* target) {
     CTABI_TRY_ASSIGN(sig, abi::parse_signature(text));
     return make_invoker(sig, target);
+}
+
+const abi::Signature& PackedInvoker::signature() const {
+    return entry_->signature;
+}
+const abi::CallLayout& PackedInvoker::layout() const {
+    return entry_->layout;
+}
+
+Result<PackedInvoker> make_packed_invoker(const abi::Signature& sig, const void* target) {
+    if (!target) return make_error("make_packed_invoker: the target address is null");
+    CTABI_TRY_ASSIGN(entry,
+                     CodeCache::instance().get(key_ref(CodeKind::packed_invoker, sig, target)));
+    PackedInvoker inv;
+    inv.fn_ = reinterpret_cast<jit::PackedInvokeFn>(entry->code.entry);
+    inv.entry_ = std::move(entry);
+    return inv;
+}
+
+Result<PackedInvoker> make_packed_invoker(std::string_view text, const void* target) {
+    CTABI_TRY_ASSIGN(sig, abi::parse_signature(text));
+    return make_packed_invoker(sig, target);
 }
 
 bool Thunk::is_target_itself() const {

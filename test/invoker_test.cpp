@@ -2,6 +2,7 @@
 // host C++ compiler (System V and ms_abi).
 #include <gtest/gtest.h>
 
+#include <cstddef>
 #include <cstring>
 
 #include "ctabi/ctabi.h"
@@ -154,6 +155,68 @@ TEST(Invoker, ErrorsNameTheProblem) {
     auto f32var = ctabi::make_invoker("sysv64 i32(i32, ..., f32)", fn(&t_add));
     ASSERT_FALSE(f32var);
     EXPECT_NE(f32var.error().message.find("argument 1"), std::string::npos);
+}
+
+} // namespace
+
+namespace {
+
+// The packed form: the argument buffer is a C struct of the arguments.
+TEST(PackedInvoker, BufferIsACStructOfTheArguments) {
+    auto inv = ctabi::make_packed_invoker("sysv64 f64(i32, f64, i64, f32, i32, f64, i64, f64, "
+                                          "i32, f64, f64, f64, f64, f64, f64, i32)",
+                                          fn(&t_mixed));
+    ASSERT_TRUE(inv);
+    struct {
+        int32_t a;
+        double b;
+        int64_t c;
+        float d;
+        int32_t e;
+        double f;
+        int64_t g;
+        double h;
+        int32_t i;
+        double j, k, l, m, n, o;
+        int32_t p;
+    } args{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16};
+    auto buffer = inv->buffer();
+    EXPECT_EQ(buffer.size, sizeof args);
+    EXPECT_EQ(buffer.offsets[3], offsetof(decltype(args), d));
+    double r = 0;
+    (*inv)(&r, &args);
+    EXPECT_EQ(r, 136.0);
+}
+
+TEST(PackedInvoker, AggregatesByValueInTheBuffer) {
+    struct {
+        Pair p;
+        int64_t k;
+    } pair_args{{7, 1.5}, 3};
+    auto p = ctabi::make_packed_invoker("win64 {i64, f64}({i64, f64}, i64)", fn(&w_pair));
+    ASSERT_TRUE(p);
+    Pair r{};
+    (*p)(&r, &pair_args);
+    EXPECT_EQ(r.a, 10);
+    EXPECT_EQ(r.b, -1.5);
+
+    struct {
+        Big b;
+        int64_t k;
+    } big_args{{1, 2, 3, 4, 5}, 10};
+    auto b = ctabi::make_packed_invoker(
+        "sysv64 {i64, i64, i64, i64, i64}({i64, i64, i64, i64, i64}, i64)", fn(&t_big));
+    ASSERT_TRUE(b);
+    Big big{};
+    (*b)(&big, &big_args);
+    EXPECT_EQ(big.a, 11);
+    EXPECT_EQ(big.e, 15);
+}
+
+TEST(PackedInvoker, NeedsATarget) {
+    auto inv = ctabi::make_packed_invoker("sysv64 i32(i32)", nullptr);
+    ASSERT_FALSE(inv);
+    EXPECT_NE(inv.error().message.find("null"), std::string::npos);
 }
 
 } // namespace

@@ -41,6 +41,26 @@ private:
     jit::InvokeFn unbound_ = nullptr;
 };
 
+// Calls one target with arguments read by value from one packed buffer laid
+// out as `buffer()` says: a C struct whose members are the arguments. One
+// load fewer per argument than the pointer-array form; what a binding that
+// marshals its own arguments (the Python fast path) wants.
+class PackedInvoker {
+public:
+    PackedInvoker() = default;
+    void operator()(void* result, const void* args) const { fn_(result, args); }
+    jit::PackedInvokeFn entry() const { return fn_; }
+    const abi::Signature& signature() const;
+    const abi::CallLayout& layout() const;
+    // The buffer's layout (computed from signature()).
+    abi::ArgumentBuffer buffer() const { return abi::argument_buffer(signature()); }
+
+private:
+    friend Result<PackedInvoker> make_packed_invoker(const abi::Signature&, const void*);
+    std::shared_ptr<const detail::CodeEntry> entry_;
+    jit::PackedInvokeFn fn_ = nullptr;
+};
+
 // A host-native function with the canonical signature of `signature()` (see
 // abi::canonical_signature) that calls the target. When the target already is
 // canonical and native, address() is the target itself.
@@ -68,6 +88,8 @@ private:
 // Without a target the invoker is unbound (the target is its first argument).
 Result<Invoker> make_invoker(const abi::Signature& sig, const void* target = nullptr);
 Result<Invoker> make_invoker(std::string_view signature_text, const void* target = nullptr);
+Result<PackedInvoker> make_packed_invoker(const abi::Signature& sig, const void* target);
+Result<PackedInvoker> make_packed_invoker(std::string_view signature_text, const void* target);
 Result<Thunk> make_thunk(const abi::Signature& sig, const void* target);
 Result<Thunk> make_thunk(std::string_view signature_text, const void* target);
 

@@ -1,9 +1,11 @@
 // The differential execution test: signatures (a fixed list pinning the
 // classic rules, and seeded random ones) are turned into C callees by
 // diff_gen, compiled by GCC and by Clang as System V and as ms_abi, loaded,
-// and every case is called three ways:
+// and every case is called four ways:
 //   - a bound invoker (make_invoker(sig, callee)),
 //   - an unbound invoker (make_invoker(sig), the target passed at the call),
+//   - a packed invoker (make_packed_invoker(sig, callee)), the arguments
+//     copied into one buffer laid out as abi::argument_buffer says,
 //   - a forward thunk (make_thunk(sig, callee)), called by C code with the
 //     canonical prototype.
 // The callee checks every scalar leaf it receives; the result is checked
@@ -427,11 +429,12 @@ struct Failure {
     std::string detail;
 };
 
-enum class Mode { bound_invoker, unbound_invoker, thunk };
+enum class Mode { bound_invoker, unbound_invoker, packed_invoker, thunk };
 const char* mode_name(Mode m) {
     switch (m) {
     case Mode::bound_invoker: return "bound invoker";
     case Mode::unbound_invoker: return "unbound invoker";
+    case Mode::packed_invoker: return "packed invoker";
     case Mode::thunk: return "forward thunk";
     }
     return "?";
@@ -481,7 +484,8 @@ public:
                 problems.push_back("size of argument " + std::to_string(a) + ": ctabi " +
                                    std::to_string(sig->args[a].size) + ", C " +
                                    std::to_string(c.sizes[a + 1]));
-        for (Mode m : {Mode::bound_invoker, Mode::unbound_invoker, Mode::thunk}) {
+        for (Mode m :
+             {Mode::bound_invoker, Mode::unbound_invoker, Mode::packed_invoker, Mode::thunk}) {
             std::string p = call(*sig, c, m);
             if (!p.empty()) problems.push_back(std::string(mode_name(m)) + ": " + p);
         }
@@ -501,8 +505,25 @@ private:
 
         uint64_t fn = 0, a0 = 0, a1 = 0, a2 = 0;
         ctabi::Invoker inv;
+        ctabi::PackedInvoker packed;
         ctabi::Thunk thunk;
-        if (mode == Mode::thunk) {
+        std::vector<unsigned char> storage;
+        if (mode == Mode::packed_invoker) {
+            auto r = ctabi::make_packed_invoker(sig, c.callee);
+            if (!r) return "make_packed_invoker failed: " + r.error().message;
+            packed = *r;
+            ctabi::abi::ArgumentBuffer layout = packed.buffer();
+            // The buffer, aligned as its most aligned argument wants.
+            storage.assign(layout.size + layout.align, 0);
+            auto base = reinterpret_cast<uintptr_t>(storage.data());
+            auto* buffer = reinterpret_cast<unsigned char*>((base + layout.align - 1) /
+                                                            layout.align * layout.align);
+            for (size_t i = 0; i < sig.args.size(); ++i)
+                std::memcpy(buffer + layout.offsets[i], c.argv[i], sig.args[i].size);
+            fn = reinterpret_cast<uint64_t>(packed.entry());
+            a0 = reinterpret_cast<uint64_t>(result);
+            a1 = reinterpret_cast<uint64_t>(buffer);
+        } else if (mode == Mode::thunk) {
             auto t = ctabi::make_thunk(sig, c.callee);
             if (!t) return "make_thunk failed: " + t.error().message;
             thunk = *t;
@@ -730,7 +751,7 @@ void run_differential(const Params& p) {
     } else {
         std::printf("[ diff     ] files kept in %s\n", dir.string().c_str());
     }
-    std::printf("[ diff     ] %zu cases x 3 call paths, %zu failed\n", lib.cases.size(),
+    std::printf("[ diff     ] %zu cases x 4 call paths, %zu failed\n", lib.cases.size(),
                 failures.size());
 }
 

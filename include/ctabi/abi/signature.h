@@ -60,6 +60,16 @@ struct Signature {
     friend bool operator==(const Signature&, const Signature&) = default;
 };
 
+// The argument buffer of a packed invoker: the arguments laid out as the
+// members of a C struct, in order (for `f64(i32, f64)`, the buffer is a
+// `struct { int32_t a0; double a1; }`). A host-side format, not an ABI rule.
+struct ArgumentBuffer {
+    std::vector<uint32_t> offsets; // of each argument
+    uint32_t size = 0;
+    uint32_t align = 1;
+};
+ArgumentBuffer argument_buffer(const Signature& sig);
+
 // Checks what a classifier needs of a signature, whatever the convention:
 // no void argument, fixed_args within range. Messages name the argument.
 Result<Ok> validate(const Signature& sig);

@@ -13,9 +13,15 @@ namespace ctabi::jit {
 using InvokeFn = void (*)(const void* target, void* result, void* const* args);
 using BoundInvokeFn = void (*)(void* result, void* const* args);
 
+// The packed form: arguments by value in one buffer (abi::argument_buffer).
+using PackedInvokeFn = void (*)(void* result, const void* args);
+
 // An invoker for calls laid out as `layout`. With a target, the code calls
 // that address and has the BoundInvokeFn form; without, the InvokeFn form.
-Result<GeneratedCode> emit_invoker(const abi::CallLayout& layout, const void* target);
+// With `packed` (the offsets of abi::argument_buffer, one per argument) and
+// a target, it reads a packed buffer instead: the PackedInvokeFn form.
+Result<GeneratedCode> emit_invoker(const abi::CallLayout& layout, const void* target,
+                                   const abi::ArgumentBuffer* packed = nullptr);
 
 // A forward thunk: a host-native function laid out as `canonical` (the layout
 // of abi::canonical_signature(sig)) that calls `target`, laid out as
