@@ -138,6 +138,9 @@ struct Case {
     std::vector<FfiDesc> adescs;
 
     ctabi::Invoker invoker;
+    ctabi::PackedInvoker packed;
+    // The arguments by value, laid out as packed.buffer() says.
+    alignas(64) unsigned char packed_args[256] = {};
     ctabi::Thunk thunk;
     // Typed calls for the startup check (the benchmarks inline their own).
     std::function<void(void*)> direct_into;
@@ -198,6 +201,13 @@ void add_case(Case c) {
     for (ffi_type* t : k.atypes) // laid out by ffi_prep_cif
         if (t->type == FFI_TYPE_STRUCT && t->size > 16) k.ffi_rewrites_args = true;
     k.invoker = check(ctabi::make_invoker(k.sig_text, k.target), k.name + ": make_invoker");
+    k.packed =
+        check(ctabi::make_packed_invoker(k.sig_text, k.target), k.name + ": make_packed_invoker");
+    ctabi::abi::ArgumentBuffer buffer = k.packed.buffer();
+    if (buffer.size > sizeof k.packed_args) die(k.name + ": packed arguments too large");
+    for (size_t i = 0; i < k.args.size(); ++i)
+        std::memcpy(k.packed_args + buffer.offsets[i], k.args[i],
+                    k.packed.signature().args[i].size);
     k.thunk = check(ctabi::make_thunk(k.sig_text, k.target), k.name + ": make_thunk");
 }
 
@@ -358,6 +368,10 @@ void verify_cases() {
                     "-byte result (byte " + std::to_string(i) + ")");
 
         std::memset(got, kCanary, sizeof got);
+        c.packed(got, c.packed_args);
+        compare("packed invoker");
+
+        std::memset(got, kCanary, sizeof got);
         std::array<void*, kMaxArgs> scratch;
         ffi_call(&c.cif, FFI_FN(c.target), got, ffi_args(c, scratch));
         compare("ffi_call");
@@ -458,6 +472,12 @@ void register_call_benchmarks() {
         add_bench(c.name + "/invoker", [k] {
             alignas(16) unsigned char result[64];
             k->invoker(result, k->args.data());
+            benchmark::DoNotOptimize(result);
+            benchmark::ClobberMemory();
+        });
+        add_bench(c.name + "/packed_invoker", [k] {
+            alignas(16) unsigned char result[64];
+            k->packed(result, k->packed_args);
             benchmark::DoNotOptimize(result);
             benchmark::ClobberMemory();
         });
