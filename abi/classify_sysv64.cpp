@@ -149,7 +149,8 @@ Result<CallLayout> classify_sysv64(const Signature& sig) {
             return make_error("argument " + std::to_string(i) +
                               ": f32 passed as a variadic argument; C promotes float to "
                               "double there, so pass f64");
-        ArgLayout arg;
+        // Built in place: an ArgLayout holds its pieces inline.
+        ArgLayout& arg = layout.args.emplace_back();
         arg.index = int32_t(i);
         Classification c = classify_type(t);
         int need_int = 0, need_sse = 0;
@@ -181,7 +182,6 @@ Result<CallLayout> classify_sysv64(const Signature& sig) {
             arg.pieces.push_back(p);
             stack += align_up(uint32_t(t.size), 8);
         }
-        layout.args.push_back(std::move(arg));
     }
     layout.stack_size = stack;
     // Variadic calls: al carries an upper bound of the vector registers used.

@@ -68,7 +68,8 @@ Result<CallLayout> classify_win64(const Signature& sig) {
             return make_error("argument " + std::to_string(i) +
                               ": f32 passed as a variadic argument; C promotes float to "
                               "double there, so pass f64");
-        ArgLayout arg;
+        // Built in place: an ArgLayout holds its pieces inline.
+        ArgLayout& arg = layout.args.emplace_back();
         arg.index = int32_t(i);
         if (t.is_float()) {
             arg.pieces.push_back(Piece{0, uint32_t(t.size), slot_location(slot, true)});
@@ -94,7 +95,6 @@ Result<CallLayout> classify_win64(const Signature& sig) {
             arg.copy_size = uint32_t(t.kind == Kind::F80 ? 10 : t.size);
             copies += uint32_t(t.size);
         }
-        layout.args.push_back(std::move(arg));
     }
     // The caller always reserves the 32-byte shadow area, even for fewer than
     // four arguments.

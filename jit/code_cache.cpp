@@ -25,7 +25,6 @@ struct CodeEntry {
     abi::Signature signature;
     const void* target;
     uint64_t hash; // of (kind, signature, target), computed once
-    abi::CallLayout layout;
     jit::GeneratedCode code;
     bool target_itself = false;
 };
@@ -128,14 +127,14 @@ private:
 
     static Result<EntryPtr> build(const KeyRef& key) {
         CTABI_TRY_ASSIGN(layout, abi::classify(key.sig));
-        auto entry = std::make_shared<detail::CodeEntry>(detail::CodeEntry{
-            key.kind, key.sig, key.target, key.hash, std::move(layout), {}, false});
+        auto entry = std::make_shared<detail::CodeEntry>(
+            detail::CodeEntry{key.kind, key.sig, key.target, key.hash, {}, false});
         if (key.kind == CodeKind::invoker) {
-            CTABI_TRY_ASSIGN(code, jit::emit_invoker(entry->layout, key.target));
+            CTABI_TRY_ASSIGN(code, jit::emit_invoker(layout, key.target));
             entry->code = std::move(code);
         } else if (key.kind == CodeKind::packed_invoker) {
             abi::ArgumentBuffer buffer = abi::argument_buffer(key.sig);
-            CTABI_TRY_ASSIGN(code, jit::emit_invoker(entry->layout, key.target, &buffer));
+            CTABI_TRY_ASSIGN(code, jit::emit_invoker(layout, key.target, &buffer));
             entry->code = std::move(code);
         } else if (abi::is_canonical(key.sig)) {
             // Calling the target directly already is the canonical call.
@@ -143,8 +142,8 @@ private:
             entry->target_itself = true;
         } else {
             CTABI_TRY_ASSIGN(canonical_layout, abi::classify(abi::canonical_signature(key.sig)));
-            CTABI_TRY_ASSIGN(code, jit::emit_forward_thunk(key.sig, entry->layout, canonical_layout,
-                                                           key.target));
+            CTABI_TRY_ASSIGN(
+                code, jit::emit_forward_thunk(key.sig, layout, canonical_layout, key.target));
             entry->code = std::move(code);
         }
         return EntryPtr(std::move(entry));
@@ -159,8 +158,8 @@ private:
 const abi::Signature& Invoker::signature() const {
     return entry_->signature;
 }
-const abi::CallLayout& Invoker::layout() const {
-    return entry_->layout;
+abi::CallLayout Invoker::layout() const {
+    return abi::classify(entry_->signature).value();
 }
 
 Result<Invoker> make_invoker(const abi::Signature& sig, const void* target) {
@@ -182,8 +181,8 @@ Result<Invoker> make_invoker(std::string_view text, const void* target) {
 const abi::Signature& PackedInvoker::signature() const {
     return entry_->signature;
 }
-const abi::CallLayout& PackedInvoker::layout() const {
-    return entry_->layout;
+abi::CallLayout PackedInvoker::layout() const {
+    return abi::classify(entry_->signature).value();
 }
 
 Result<PackedInvoker> make_packed_invoker(const abi::Signature& sig, const void* target) {
@@ -210,8 +209,8 @@ const abi::Signature& Thunk::signature() const {
 abi::Signature Thunk::canonical_signature() const {
     return abi::canonical_signature(entry_->signature);
 }
-const abi::CallLayout& Thunk::layout() const {
-    return entry_->layout;
+abi::CallLayout Thunk::layout() const {
+    return abi::classify(entry_->signature).value();
 }
 
 Result<Thunk> make_thunk(const abi::Signature& sig, const void* target) {

@@ -32,7 +32,8 @@ public:
     jit::BoundInvokeFn bound_entry() const { return bound_; }
     jit::InvokeFn entry() const { return unbound_; }
     const abi::Signature& signature() const;
-    const abi::CallLayout& layout() const;
+    // Classified anew from signature() (not kept: nothing on the call path needs it).
+    abi::CallLayout layout() const;
 
 private:
     friend Result<Invoker> make_invoker(const abi::Signature&, const void*);
@@ -51,7 +52,8 @@ public:
     void operator()(void* result, const void* args) const { fn_(result, args); }
     jit::PackedInvokeFn entry() const { return fn_; }
     const abi::Signature& signature() const;
-    const abi::CallLayout& layout() const;
+    // Classified anew from signature() (not kept: nothing on the call path needs it).
+    abi::CallLayout layout() const;
     // The buffer's layout (computed from signature()).
     abi::ArgumentBuffer buffer() const { return abi::argument_buffer(signature()); }
 
@@ -76,7 +78,8 @@ public:
     const abi::Signature& signature() const;
     // Computed from signature() (see abi::canonical_signature).
     abi::Signature canonical_signature() const;
-    const abi::CallLayout& layout() const;
+    // Classified anew from signature() (not kept: nothing on the call path needs it).
+    abi::CallLayout layout() const;
 
 private:
     friend Result<Thunk> make_thunk(const abi::Signature&, const void*);
