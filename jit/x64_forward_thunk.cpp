@@ -198,12 +198,7 @@ private:
             }
             size_t i = size_t(arg.index);
             if (arg.kind == PassKind::indirect) {
-                copy_bytes(a, at_sp(arg.copy_offset), bytes_of(value_source(i, 0)), arg.copy_size);
-                const auto& p = arg.pieces.at(0);
-                if (p.loc.is_stack()) {
-                    a.lea(x86::rax, at_sp(arg.copy_offset));
-                    a.mov(at_sp(p.loc.offset), x86::rax);
-                }
+                copy_indirect_argument(a, arg, bytes_of(value_source(i, 0)));
                 continue;
             }
             for (const auto& p : arg.pieces) {
@@ -219,11 +214,8 @@ private:
                     } else {
                         store_gpr(a, dst, uint8_t(s.reg), p.size);
                     }
-                } else if (p.extend != abi::Extend::none) {
-                    load_gpr(a, abi::gpr::ax, bytes_of(s), p.size, p.extend);
-                    a.mov(x86::dword_ptr(x86::rsp, p.loc.offset), x86::eax);
                 } else {
-                    copy_bytes(a, dst, bytes_of(s), p.size);
+                    store_stack_piece(a, p, bytes_of(s));
                 }
             }
         }

@@ -85,23 +85,11 @@ Result<GeneratedCode> emit_invoker(const abi::CallLayout& layout, const void* ta
         if (!any_stack) continue;
         x86::Mem value = arg_pointer(arg);
         if (arg.kind == PassKind::indirect) {
-            copy_bytes(a, at_sp(arg.copy_offset), value, arg.copy_size);
-            const auto& p = arg.pieces.at(0);
-            if (p.loc.is_stack()) {
-                a.lea(x86::rax, at_sp(arg.copy_offset));
-                a.mov(at_sp(p.loc.offset), x86::rax);
-            }
+            copy_indirect_argument(a, arg, value);
             continue;
         }
-        for (const auto& p : arg.pieces) {
-            if (!p.loc.is_stack()) continue;
-            if (p.extend != abi::Extend::none) {
-                load_gpr(a, abi::gpr::ax, value.cloneAdjusted(p.offset), p.size, p.extend);
-                a.mov(x86::dword_ptr(x86::rsp, p.loc.offset), x86::eax);
-            } else {
-                copy_bytes(a, at_sp(p.loc.offset), value.cloneAdjusted(p.offset), p.size);
-            }
-        }
+        for (const auto& p : arg.pieces)
+            if (p.loc.is_stack()) store_stack_piece(a, p, value.cloneAdjusted(p.offset));
     }
     // Then the registers.
     for (const auto& arg : layout.args) {

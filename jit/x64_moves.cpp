@@ -145,4 +145,22 @@ void store_piece(x86::Assembler& a, x86::Mem dst, const abi::Location& loc, uint
     a.fstp(dst);
 }
 
+void copy_indirect_argument(x86::Assembler& a, const abi::ArgLayout& arg, x86::Mem value) {
+    copy_bytes(a, x86::ptr(x86::rsp, arg.copy_offset), value, arg.copy_size);
+    const abi::Piece& p = arg.pieces.at(0);
+    if (p.loc.is_stack()) {
+        a.lea(x86::rax, x86::ptr(x86::rsp, arg.copy_offset));
+        a.mov(x86::ptr(x86::rsp, p.loc.offset), x86::rax);
+    }
+}
+
+void store_stack_piece(x86::Assembler& a, const abi::Piece& p, x86::Mem src) {
+    if (p.extend != abi::Extend::none) {
+        load_gpr(a, abi::gpr::ax, src, p.size, p.extend);
+        a.mov(x86::dword_ptr(x86::rsp, p.loc.offset), x86::eax);
+    } else {
+        copy_bytes(a, x86::ptr(x86::rsp, p.loc.offset), src, p.size);
+    }
+}
+
 } // namespace ctabi::jit::x64

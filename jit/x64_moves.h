@@ -39,4 +39,13 @@ void load_piece(x86::Assembler& a, const abi::Location& loc, x86::Mem src, uint3
 // Stores a piece held in the register `loc` names (gpr, xmm or st0).
 void store_piece(x86::Assembler& a, x86::Mem dst, const abi::Location& loc, uint32_t size);
 
+// An indirect argument: copies its value from `value` into the caller's copy
+// slot and, when its pointer travels on the stack, stores the copy's address
+// there (a pointer in a register is left to the caller). Clobbers rax, xmm15.
+void copy_indirect_argument(x86::Assembler& a, const abi::ArgLayout& arg, x86::Mem value);
+
+// A stack piece whose bytes are at `src`: copied to its slot, or widened to
+// 32 bits first when the layout says so. Clobbers rax, xmm15.
+void store_stack_piece(x86::Assembler& a, const abi::Piece& p, x86::Mem src);
+
 } // namespace ctabi::jit::x64

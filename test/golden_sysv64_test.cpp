@@ -17,19 +17,10 @@
 
 #include "ctabi/abi/classify.h"
 #include "ctabi/abi/parse.h"
+#include "golden_table.h"
 
 namespace ctabi::abi {
 namespace {
-
-struct GoldenCase {
-    const char* signature; // canonical signature text (parse -> to_string is the identity)
-    const char* layout;    // expected CallLayout::to_string()
-    const char* reason;    // the rule, and how it was confirmed
-};
-
-void PrintTo(const GoldenCase& c, std::ostream* os) {
-    *os << c.signature;
-}
 
 const GoldenCase kSysV64Cases[] = {
     // ---- Scalars -------------------------------------------------------------------------
@@ -216,21 +207,10 @@ const GoldenCase kSysV64Cases[] = {
 class SysV64Golden : public ::testing::TestWithParam<GoldenCase> {};
 
 TEST_P(SysV64Golden, Layout) {
-    const GoldenCase& c = GetParam();
-    SCOPED_TRACE(c.reason);
-    auto sig = parse_signature(c.signature);
-    ASSERT_TRUE(sig.ok()) << sig.error().message;
-    EXPECT_EQ(sig->to_string(), c.signature) << "table spellings are canonical";
-    ASSERT_EQ(sig->conv, CallConv::sysv64);
-    auto layout = classify(*sig);
-    ASSERT_TRUE(layout.ok()) << layout.error().message;
-    EXPECT_EQ(layout->to_string(), c.layout);
+    check_golden(GetParam(), CallConv::sysv64);
 }
 
-INSTANTIATE_TEST_SUITE_P(Table, SysV64Golden, ::testing::ValuesIn(kSysV64Cases),
-                         [](const ::testing::TestParamInfo<GoldenCase>& info) {
-                             return "case" + std::to_string(info.index);
-                         });
+INSTANTIATE_TEST_SUITE_P(Table, SysV64Golden, ::testing::ValuesIn(kSysV64Cases), golden_case_name);
 
 // Structure of the layout beyond its text: facts emitters read directly.
 TEST(SysV64Layout, StructuredFields) {

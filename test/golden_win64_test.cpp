@@ -20,19 +20,10 @@
 
 #include "ctabi/abi/classify.h"
 #include "ctabi/abi/parse.h"
+#include "golden_table.h"
 
 namespace ctabi::abi {
 namespace {
-
-struct GoldenCase {
-    const char* signature; // canonical signature text (parse -> to_string is the identity)
-    const char* layout;    // expected CallLayout::to_string()
-    const char* reason;    // the rule, and how it was confirmed
-};
-
-void PrintTo(const GoldenCase& c, std::ostream* os) {
-    *os << c.signature;
-}
 
 const GoldenCase kWin64Cases[] = {
     // ---- One slot per position -----------------------------------------------------------
@@ -152,21 +143,10 @@ const GoldenCase kWin64Cases[] = {
 class Win64Golden : public ::testing::TestWithParam<GoldenCase> {};
 
 TEST_P(Win64Golden, Layout) {
-    const GoldenCase& c = GetParam();
-    SCOPED_TRACE(c.reason);
-    auto sig = parse_signature(c.signature);
-    ASSERT_TRUE(sig.ok()) << sig.error().message;
-    EXPECT_EQ(sig->to_string(), c.signature) << "table spellings are canonical";
-    ASSERT_EQ(sig->conv, CallConv::win64);
-    auto layout = classify(*sig);
-    ASSERT_TRUE(layout.ok()) << layout.error().message;
-    EXPECT_EQ(layout->to_string(), c.layout);
+    check_golden(GetParam(), CallConv::win64);
 }
 
-INSTANTIATE_TEST_SUITE_P(Table, Win64Golden, ::testing::ValuesIn(kWin64Cases),
-                         [](const ::testing::TestParamInfo<GoldenCase>& info) {
-                             return "case" + std::to_string(info.index);
-                         });
+INSTANTIATE_TEST_SUITE_P(Table, Win64Golden, ::testing::ValuesIn(kWin64Cases), golden_case_name);
 
 Result<CallLayout> classify_text(const char* text) {
     auto sig = parse_signature(text);
