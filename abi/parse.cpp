@@ -152,7 +152,7 @@ private:
                 // Offsets given: size and alignment as tight as the members allow.
                 align = 1;
                 for (const auto& f : fields) {
-                    align = std::max(align, f.type.align);
+                    align = std::max<uint64_t>(align, f.type.align);
                     size = std::max(size, f.offset + f.type.size);
                 }
                 size = (size + align - 1) / align * align;

@@ -106,7 +106,7 @@ Result<Type> Type::union_of(std::vector<Type> members) {
     for (size_t i = 0; i < members.size(); ++i) {
         if (auto ok = check_member(members[i], i, "union"); !ok) return ok.error();
         t.align = std::max(t.align, members[i].align);
-        size = std::max(size, members[i].size);
+        size = std::max<uint64_t>(size, members[i].size);
         t.fields.push_back(Field{std::move(members[i]), 0});
     }
     t.size = align_up(size, t.align);
@@ -133,6 +133,7 @@ Result<Type> Type::struct_explicit(std::vector<Field> fields, uint64_t size, uin
     if (fields.empty()) return make_error("empty structs are not supported (C has none)");
     if (!is_power_of_two(align))
         return make_error("struct alignment " + std::to_string(align) + " is not a power of two");
+    if (align > kMaxAggregateSize) return make_error("struct alignment is over 1 GiB");
     if (size == 0 || size % align != 0)
         return make_error("struct size " + std::to_string(size) +
                           " is not a positive multiple of its alignment " + std::to_string(align));
@@ -170,6 +171,7 @@ Result<Type> Type::struct_explicit(std::vector<Field> fields, uint64_t size, uin
 Result<Type> Type::union_explicit(std::vector<Type> members, uint64_t size, uint64_t align) {
     if (!is_power_of_two(align))
         return make_error("union alignment " + std::to_string(align) + " is not a power of two");
+    if (align > kMaxAggregateSize) return make_error("union alignment is over 1 GiB");
     CTABI_TRY_ASSIGN(t, union_of(members));
     for (size_t i = 0; i < t.fields.size(); ++i)
         if (t.fields[i].type.size > size)

@@ -54,7 +54,7 @@ uint64_t mix(uint64_t h, uint64_t v) {
 uint64_t hash_type(const abi::Type& t) {
     uint64_t h = mix(uint64_t(t.kind), t.size);
     if (t.is_aggregate()) {
-        h = mix(h, t.align << 32 | t.count);
+        h = mix(h, uint64_t(t.align) << 32 | t.count);
         for (const auto& f : t.fields)
             h = mix(mix(h, f.offset), hash_type(f.type));
     }

@@ -49,11 +49,12 @@ struct Field;
 // element, at offset 0) and a count.
 struct Type {
     Kind kind = Kind::Void;
-    uint64_t size = 0;
-    uint64_t align = 1;
-    std::vector<Field> fields;    // Struct/Union members; Array: the element
-    uint64_t count = 0;           // Array: number of elements
     bool explicit_layout = false; // offsets/size/align differ from the natural C layout
+    // 32 bits: the factories reject aggregates and alignments over 1 GiB.
+    uint32_t size = 0;
+    uint32_t align = 1;
+    uint32_t count = 0;        // Array: number of elements
+    std::vector<Field> fields; // Struct/Union members; Array: the element
 
     // (Factories returning Type are defined out of line: Field is not
     // complete inside this class, and Clang insists on it for vector<Field>.)
