@@ -5,7 +5,7 @@
 #include <functional>
 #include <mutex>
 #include <shared_mutex>
-#include <unordered_set>
+#include <vector>
 
 #include "ctabi/abi/parse.h"
 #include "ctabi/invoker.h"
@@ -75,25 +75,60 @@ KeyRef key_ref(CodeKind kind, const abi::Signature& sig, const void* target) {
     return KeyRef{kind, sig, target, hash_key(kind, sig, target)};
 }
 
-struct KeyHash {
-    using is_transparent = void;
-    size_t operator()(const EntryPtr& e) const { return e->hash; }
-    size_t operator()(const KeyRef& k) const { return k.hash; }
-};
+bool same_key(const KeyRef& k, const detail::CodeEntry& e) {
+    return k.kind == e.kind && k.target == e.target && k.sig == e.signature;
+}
 
-struct KeyEqual {
-    using is_transparent = void;
-    static bool same(CodeKind ka, const abi::Signature& sa, const void* ta, CodeKind kb,
-                     const abi::Signature& sb, const void* tb) {
-        return ka == kb && ta == tb && sa == sb;
+// Open addressing with linear probing over (hash, entry) slots, at most half
+// full: a lookup reads the slots' cached hashes and touches an entry only when
+// a hash matches, so a key not yet cached costs about one cache line.
+class EntryTable {
+public:
+    EntryTable() : slots_(kInitialCapacity) {}
+
+    const EntryPtr* find(const KeyRef& key) const {
+        const size_t mask = slots_.size() - 1;
+        for (size_t i = key.hash & mask;; i = (i + 1) & mask) {
+            const Slot& slot = slots_[i];
+            if (!slot.entry) return nullptr;
+            if (slot.hash == key.hash && same_key(key, *slot.entry)) return &slot.entry;
+        }
     }
-    bool operator()(const EntryPtr& a, const EntryPtr& b) const {
-        return same(a->kind, a->signature, a->target, b->kind, b->signature, b->target);
+
+    // The entry's key must not be in the table yet.
+    void insert(EntryPtr entry) {
+        if (2 * (size_ + 1) > slots_.size()) grow();
+        place(slots_, std::move(entry));
+        ++size_;
     }
-    bool operator()(const KeyRef& a, const EntryPtr& b) const {
-        return same(a.kind, a.sig, a.target, b->kind, b->signature, b->target);
+
+    size_t size() const { return size_; }
+
+private:
+    struct Slot {
+        uint64_t hash = 0;
+        EntryPtr entry;
+    };
+    static constexpr size_t kInitialCapacity = 512;
+
+    static void place(std::vector<Slot>& slots, EntryPtr entry) {
+        const size_t mask = slots.size() - 1;
+        size_t i = entry->hash & mask;
+        while (slots[i].entry)
+            i = (i + 1) & mask;
+        slots[i].hash = entry->hash;
+        slots[i].entry = std::move(entry);
     }
-    bool operator()(const EntryPtr& a, const KeyRef& b) const { return (*this)(b, a); }
+
+    void grow() {
+        std::vector<Slot> bigger(slots_.size() * 2);
+        for (Slot& slot : slots_)
+            if (slot.entry) place(bigger, std::move(slot.entry));
+        slots_ = std::move(bigger);
+    }
+
+    std::vector<Slot> slots_; // a power of two of them
+    size_t size_ = 0;
 };
 
 class CodeCache {
@@ -107,23 +142,23 @@ public:
     Result<EntryPtr> get(const KeyRef& key) {
         {
             std::shared_lock lock(mutex_);
-            if (auto it = set_.find(key); it != set_.end()) return *it;
+            if (const EntryPtr* found = table_.find(key)) return *found;
         }
         // Built under the exclusive lock, so each key is compiled once.
         std::unique_lock lock(mutex_);
-        if (auto it = set_.find(key); it != set_.end()) return *it;
+        if (const EntryPtr* found = table_.find(key)) return *found;
         CTABI_TRY_ASSIGN(entry, build(key));
-        set_.insert(entry);
+        table_.insert(entry);
         return entry;
     }
 
     size_t size() {
         std::shared_lock lock(mutex_);
-        return set_.size();
+        return table_.size();
     }
 
 private:
-    CodeCache() { set_.reserve(256); }
+    CodeCache() = default;
 
     static Result<EntryPtr> build(const KeyRef& key) {
         CTABI_TRY_ASSIGN(layout, abi::classify(key.sig));
@@ -150,7 +185,7 @@ private:
     }
 
     std::shared_mutex mutex_;
-    std::unordered_set<EntryPtr, KeyHash, KeyEqual> set_;
+    EntryTable table_;
 };
 
 } // namespace

@@ -51,6 +51,34 @@ TEST(CodeCache, SameKeySameCodeCompiledOnce) {
     EXPECT_EQ(ctabi::cached_code_count(), before + 2) << "invokers and thunks are distinct";
 }
 
+TEST(CodeCache, KeysSurviveTheTableGrowing) {
+    // Enough keys to grow the table several times; every one is then found
+    // again as the same code, and keys differing only in target or kind stay
+    // distinct.
+    constexpr int kKeys = 5000;
+    const size_t before = ctabi::cached_code_count();
+    const auto sig = ctabi::abi::parse_signature("win64 f64(i32, f64, i64, f64)").value();
+    auto target = [](int i) {
+        return reinterpret_cast<const void*>(uintptr_t(0x6e0000000000) + 16 * i);
+    };
+    std::vector<void*> first;
+    for (int i = 0; i < kKeys; ++i) {
+        auto t = ctabi::make_thunk(sig, target(i));
+        ASSERT_TRUE(t) << t.error().message;
+        first.push_back(t->address());
+    }
+    EXPECT_EQ(ctabi::cached_code_count(), before + kKeys);
+    for (int i = 0; i < kKeys; ++i) {
+        auto t = ctabi::make_thunk(sig, target(i));
+        ASSERT_TRUE(t);
+        ASSERT_EQ(t->address(), first[size_t(i)]) << "key " << i;
+    }
+    auto inv = ctabi::make_invoker(sig, target(0));
+    ASSERT_TRUE(inv);
+    EXPECT_NE(reinterpret_cast<void*>(inv->bound_entry()), first[0]);
+    EXPECT_EQ(ctabi::cached_code_count(), before + kKeys + 1);
+}
+
 TEST(CodeCache, ConcurrentBuildersAgree) {
     constexpr int kThreads = 8, kSignatures = 50;
     std::vector<std::vector<void*>> seen(kThreads);
