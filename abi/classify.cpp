@@ -16,6 +16,19 @@ Result<CallLayout> classify(const Signature& sig) {
                       " convention (i386) is not supported yet");
 }
 
+RegisterSet callee_saved(CallConv conv) {
+    switch (conv) {
+    case CallConv::sysv64: return callee_saved_sysv64();
+    case CallConv::win64: return callee_saved_win64();
+    case CallConv::cdecl_:
+    case CallConv::stdcall:
+    case CallConv::fastcall:
+    case CallConv::thiscall: break;
+    }
+    // i386 (SysV i386 psABI 2.2.2 and MSVC alike): ebx, esi, edi, ebp.
+    return RegisterSet{uint16_t(1u << gpr::bx | 1u << gpr::si | 1u << gpr::di | 1u << gpr::bp), 0};
+}
+
 namespace {
 // Values the canonical form passes by pointer: aggregates, and x87 long
 // double, which compiled code outside C (numba, LLVM IR users) cannot make.

@@ -189,4 +189,10 @@ Result<CallLayout> classify_sysv64(const Signature& sig) {
     return layout;
 }
 
+RegisterSet callee_saved_sysv64() {
+    // SysV psABI 3.2.1 (figure 3.4): rbx, rbp and r12-r15 belong to the
+    // caller; every xmm register is scratch.
+    return RegisterSet{uint16_t(1u << gpr::bx | 1u << gpr::bp | 0xf000u), 0};
+}
+
 } // namespace ctabi::abi

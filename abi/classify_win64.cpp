@@ -109,4 +109,12 @@ Result<CallLayout> classify_win64(const Signature& sig) {
     return layout;
 }
 
+RegisterSet callee_saved_win64() {
+    // Microsoft x64 "Caller/callee saved registers": rbx, rbp, rdi, rsi,
+    // r12-r15 and xmm6-xmm15 are nonvolatile.
+    return RegisterSet{
+        uint16_t(1u << gpr::bx | 1u << gpr::bp | 1u << gpr::si | 1u << gpr::di | 0xf000u),
+        uint16_t(0xffc0u)};
+}
+
 } // namespace ctabi::abi

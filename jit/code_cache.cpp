@@ -7,13 +7,14 @@
 #include <shared_mutex>
 #include <vector>
 
+#include "code_cache.h"
 #include "ctabi/abi/parse.h"
 #include "ctabi/invoker.h"
 
 namespace ctabi {
 
 namespace {
-enum class CodeKind : uint8_t { invoker, packed_invoker, thunk };
+enum class CodeKind : uint8_t { invoker, packed_invoker, thunk, trampoline_body };
 } // namespace
 
 namespace detail {
@@ -171,6 +172,9 @@ private:
             abi::ArgumentBuffer buffer = abi::argument_buffer(key.sig);
             CTABI_TRY_ASSIGN(code, jit::emit_invoker(layout, key.target, &buffer));
             entry->code = std::move(code);
+        } else if (key.kind == CodeKind::trampoline_body) {
+            CTABI_TRY_ASSIGN(code, jit::emit_trampoline_body(layout));
+            entry->code = std::move(code);
         } else if (abi::is_canonical(key.sig)) {
             // Calling the target directly already is the canonical call.
             entry->code.entry = const_cast<void*>(key.target);
@@ -261,6 +265,20 @@ Result<Thunk> make_thunk(std::string_view text, const void* target) {
     CTABI_TRY_ASSIGN(sig, abi::parse_signature(text));
     return make_thunk(sig, target);
 }
+
+namespace detail {
+
+Result<std::shared_ptr<const CodeEntry>> cached_trampoline_body(const abi::Signature& sig) {
+    return CodeCache::instance().get(key_ref(CodeKind::trampoline_body, sig, nullptr));
+}
+const abi::Signature& entry_signature(const CodeEntry& entry) {
+    return entry.signature;
+}
+const void* entry_code(const CodeEntry& entry) {
+    return entry.code.entry;
+}
+
+} // namespace detail
 
 size_t cached_code_count() {
     return CodeCache::instance().size();

@@ -72,3 +72,33 @@ __attribute__((ms_abi)) double w_sum_variadic(int32_t count, ...) {
     return s;
 }
 }
+
+extern "C" {
+__attribute__((ms_abi)) __attribute__((noinline)) double w_call_keeping(WinDoubleFn fn, double x,
+                                                                        int64_t k, int* kept) {
+    // Values the compiler must keep in callee-saved registers across the
+    // call; the empty asm statements stop it from recomputing them after.
+    double d0 = x + 1, d1 = x + 2, d2 = x + 3, d3 = x + 4, d4 = x + 5;
+    double d5 = x + 6, d6 = x + 7, d7 = x + 8, d8 = x + 9, d9 = x + 10;
+    int64_t i0 = k + 1, i1 = k + 2, i2 = k + 3, i3 = k + 4, i4 = k + 5, i5 = k + 6;
+    __asm__ volatile("" : "+x"(d0), "+x"(d1), "+x"(d2), "+x"(d3), "+x"(d4));
+    __asm__ volatile("" : "+x"(d5), "+x"(d6), "+x"(d7), "+x"(d8), "+x"(d9));
+    __asm__ volatile("" : "+r"(i0), "+r"(i1), "+r"(i2), "+r"(i3), "+r"(i4), "+r"(i5));
+    double r = fn(x, k);
+    __asm__ volatile("" : "+x"(d0), "+x"(d1), "+x"(d2), "+x"(d3), "+x"(d4));
+    __asm__ volatile("" : "+x"(d5), "+x"(d6), "+x"(d7), "+x"(d8), "+x"(d9));
+    __asm__ volatile("" : "+r"(i0), "+r"(i1), "+r"(i2), "+r"(i3), "+r"(i4), "+r"(i5));
+    *kept = d0 == x + 1 && d1 == x + 2 && d2 == x + 3 && d3 == x + 4 && d4 == x + 5 &&
+            d5 == x + 6 && d6 == x + 7 && d7 == x + 8 && d8 == x + 9 && d9 == x + 10 &&
+            i0 == k + 1 && i1 == k + 2 && i2 == k + 3 && i3 == k + 4 && i4 == k + 5 && i5 == k + 6;
+    return r;
+}
+
+int64_t t_call_variadic(int64_t (*fn)(int32_t, ...)) {
+    return fn(3, int64_t(10), 2.5, int64_t(30));
+}
+
+double w_call_variadic(WinVariadicFn fn) {
+    return fn(3, int64_t(10), 2.5, int64_t(30));
+}
+}

@@ -37,3 +37,16 @@ __attribute__((ms_abi)) int32_t w_narrow(int8_t a, uint8_t b, int16_t c, uint16_
 __attribute__((ms_abi)) double w_clobber(double a, int64_t b);
 __attribute__((ms_abi)) double w_sum_variadic(int32_t count, ...);
 }
+
+// Callers of callbacks (test/callback_test.cpp).
+extern "C" {
+typedef __attribute__((ms_abi)) double (*WinDoubleFn)(double, int64_t);
+// An ms_abi caller that keeps ten doubles and six integers live across the
+// call (so in xmm6-xmm15 and rbx, rbp, rdi, rsi, r12-r15) and returns
+// fn's result plus a checksum of them; *kept is set to 1 when they survived.
+__attribute__((ms_abi)) double w_call_keeping(WinDoubleFn fn, double x, int64_t k, int* kept);
+// Variadic callers: fn(3, 10, 2.5, 30) and fn(3, 10, 2.5, 30) as ms_abi.
+int64_t t_call_variadic(int64_t (*fn)(int32_t, ...));
+typedef __attribute__((ms_abi)) double (*WinVariadicFn)(int32_t, ...);
+double w_call_variadic(WinVariadicFn fn);
+}

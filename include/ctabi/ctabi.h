@@ -6,6 +6,7 @@
 #include "ctabi/abi/parse.h"
 #include "ctabi/abi/signature.h"
 #include "ctabi/abi/type.h"
+#include "ctabi/callback.h"
 #include "ctabi/function.h"
 #include "ctabi/invoker.h"
 #include "ctabi/jit/emit.h"

@@ -20,8 +20,26 @@ Signature canonical_signature(const Signature& sig);
 // so a forward thunk would be the identity.
 bool is_canonical(const Signature& sig);
 
-// Per-convention classifiers (called by classify after validate()).
+// Registers by hardware number (see abi::gpr): bit r of `gpr` is general
+// purpose register r, bit r of `xmm` is xmm r.
+struct RegisterSet {
+    uint16_t gpr = 0;
+    uint16_t xmm = 0;
+    bool has_gpr(uint8_t r) const { return gpr >> r & 1; }
+    bool has_xmm(uint8_t r) const { return xmm >> r & 1; }
+    friend bool operator==(const RegisterSet&, const RegisterSet&) = default;
+};
+
+// The registers a function of `conv` must leave as its caller had them (the
+// stack pointer aside). What a reverse trampoline of that convention saves
+// when the native handler it calls may clobber them.
+RegisterSet callee_saved(CallConv conv);
+
+// Per-convention classifiers (called by classify after validate()), and the
+// callee-saved sets.
 Result<CallLayout> classify_sysv64(const Signature& sig);
 Result<CallLayout> classify_win64(const Signature& sig);
+RegisterSet callee_saved_sysv64();
+RegisterSet callee_saved_win64();
 
 } // namespace ctabi::abi

@@ -30,4 +30,23 @@ Result<GeneratedCode> emit_forward_thunk(const abi::Signature& sig,
                                          const abi::CallLayout& target_layout,
                                          const abi::CallLayout& canonical, const void* target);
 
+// What a reverse trampoline calls: `handler(data, result, args)`, a
+// host-native function (see ctabi/callback.h for the meaning of the buffers).
+using TrampolineHandler = void (*)(void* data, void* result, void* const* args);
+
+// Where a callback's stub points r10 before jumping to the trampoline body:
+// the callback's handler and its data.
+struct TrampolineTarget {
+    TrampolineHandler handler;
+    void* data;
+};
+
+// The body of a reverse trampoline: a function of the convention `layout`
+// describes (the callee's side of it), shared by every callback of the
+// signature. Entered with r10 pointing at a TrampolineTarget, it preserves
+// the registers the foreign convention's caller expects kept, points
+// args[i] at each argument's value, calls the handler with the host's
+// convention and returns its result where the foreign caller looks for it.
+Result<GeneratedCode> emit_trampoline_body(const abi::CallLayout& layout);
+
 } // namespace ctabi::jit
