@@ -91,6 +91,11 @@ Result<Callback> make_callback(std::string_view text, CallbackHandler handler, v
     return make_callback(sig, handler, user_data);
 }
 
+CallbackStats callback_stats() {
+    const jit::TrampolineStubStats s = jit::trampoline_stub_stats();
+    return CallbackStats{s.live, s.capacity};
+}
+
 const abi::Signature& Callback::signature() const {
     return detail::entry_signature(*body_);
 }

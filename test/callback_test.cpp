@@ -11,26 +11,7 @@
 #include <thread>
 #include <vector>
 
-#include "../jit/trampoline_stubs.h"
-#include "ctabi/ctabi.h"
-#include "targets.h"
-
-template <>
-struct ctabi::c_type<Pair> {
-    static abi::Type get() { return *abi::parse_type("{i64, f64}"); }
-};
-template <>
-struct ctabi::c_type<Big> {
-    static abi::Type get() { return *abi::parse_type("{i64, i64, i64, i64, i64}"); }
-};
-template <>
-struct ctabi::c_type<Rgb> {
-    static abi::Type get() { return *abi::parse_type("{u8, u8, u8}"); }
-};
-template <>
-struct ctabi::c_type<Floats3> {
-    static abi::Type get() { return *abi::parse_type("{f32, f32, f32}"); }
-};
+#include "test_support.h"
 
 namespace {
 
@@ -41,13 +22,7 @@ using ctabi::abi::CallConv;
 #define WIN64_FN(cb, ret, params)                                                                  \
     reinterpret_cast<ret(__attribute__((ms_abi))*) params>((cb).address())
 
-long resident_kib() {
-    std::ifstream status("/proc/self/status");
-    std::string line;
-    while (std::getline(status, line))
-        if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6));
-    return -1;
-}
+using ctabi_test::resident_kib;
 
 TEST(Callback, TypedLambdaWithCaptures) {
     int calls = 0;
@@ -344,22 +319,22 @@ TEST(Callback, BadInputIsAnError) {
 }
 
 TEST(Callback, MovedAndResetOwnersFreeOnce) {
-    const auto before = ctabi::jit::trampoline_stub_stats().live;
+    const auto before = ctabi::callback_stats().live;
     {
         auto a = ctabi::make_callback<int32_t(int32_t)>([](int32_t x) { return x + 1; });
         ASSERT_TRUE(a);
         ctabi::Callback b = std::move(*a);
         EXPECT_FALSE(*a);
         EXPECT_EQ(b.as<int32_t(int32_t)>()(1), 2);
-        EXPECT_EQ(ctabi::jit::trampoline_stub_stats().live, before + 1);
+        EXPECT_EQ(ctabi::callback_stats().live, before + 1);
         ctabi::Callback c;
         c = std::move(b);
         EXPECT_EQ(c.as<int32_t(int32_t)>()(2), 3);
         c.reset();
         EXPECT_FALSE(c);
-        EXPECT_EQ(ctabi::jit::trampoline_stub_stats().live, before);
+        EXPECT_EQ(ctabi::callback_stats().live, before);
     }
-    EXPECT_EQ(ctabi::jit::trampoline_stub_stats().live, before);
+    EXPECT_EQ(ctabi::callback_stats().live, before);
 }
 
 TEST(CallbackDeathTest, CallingAFreedCallbackStopsLoudly) {
@@ -382,15 +357,15 @@ TEST(Callback, HundredThousandCreatedAndFreedInFlatMemory) {
     };
     for (int i = 0; i < 1000; ++i)
         ASSERT_TRUE(make(i));
-    const auto stats_before = ctabi::jit::trampoline_stub_stats();
+    const auto stats_before = ctabi::callback_stats();
     const long rss_before = resident_kib();
     for (int64_t i = 0; i < 100000; ++i) {
         auto cb = make(i);
         ASSERT_TRUE(cb);
         ASSERT_EQ(WIN64_FN(*cb, int64_t, (int64_t))(1), i + 1);
     }
-    EXPECT_EQ(ctabi::jit::trampoline_stub_stats().capacity, stats_before.capacity);
-    EXPECT_EQ(ctabi::jit::trampoline_stub_stats().live, stats_before.live);
+    EXPECT_EQ(ctabi::callback_stats().capacity, stats_before.capacity);
+    EXPECT_EQ(ctabi::callback_stats().live, stats_before.live);
     EXPECT_LT(resident_kib() - rss_before, 1024) << "resident memory grew";
 }
 

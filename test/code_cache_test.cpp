@@ -7,7 +7,7 @@
 #include <thread>
 
 #include "ctabi/ctabi.h"
-#include "targets.h"
+#include "test_support.h"
 
 namespace {
 
@@ -29,13 +29,7 @@ std::string permissions_of(const void* address) {
     return "";
 }
 
-long resident_kib() {
-    std::ifstream status("/proc/self/status");
-    std::string line;
-    while (std::getline(status, line))
-        if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6));
-    return -1;
-}
+using ctabi_test::resident_kib;
 
 TEST(CodeCache, SameKeySameCodeCompiledOnce) {
     size_t before = ctabi::cached_code_count();

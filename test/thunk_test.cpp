@@ -2,17 +2,7 @@
 // x86-64 convention, and the typed bind<> convenience.
 #include <gtest/gtest.h>
 
-#include "ctabi/ctabi.h"
-#include "targets.h"
-
-template <>
-struct ctabi::c_type<Pair> {
-    static abi::Type get() { return *abi::parse_type("{i64, f64}"); }
-};
-template <>
-struct ctabi::c_type<Rgb> {
-    static abi::Type get() { return *abi::parse_type("{u8, u8, u8}"); }
-};
+#include "test_support.h"
 
 namespace {
 

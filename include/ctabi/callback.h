@@ -113,6 +113,14 @@ Result<Callback> make_callback(const abi::Signature& sig, CallbackHandler handle
 Result<Callback> make_callback(std::string_view signature_text, CallbackHandler handler,
                                void* user_data);
 
+// Callbacks alive now, and stubs made so far (made stubs are reused once
+// freed and never unmapped, so `capacity` is the high-water mark).
+struct CallbackStats {
+    size_t live = 0;
+    size_t capacity = 0;
+};
+CallbackStats callback_stats();
+
 // What the hook receives: the signature of the callback whose handler threw,
 // and the exception. The default hook prints one line to stderr.
 using CallbackExceptionHook = void (*)(const abi::Signature& sig, std::exception_ptr error);
