@@ -13,9 +13,19 @@
 // seen before (classify + assemble + executable memory + cache insert), the
 // cached lookup of a known key, and the build split into its parts.
 //
+// Callbacks (reverse direction): C code in the targets library calls a
+// function pointer of each signature in a loop (bench_call_* in targets.cpp),
+// the pointer being
+//   direct         the plain C target, which does the handlers' work
+//   typed          a ctabi callback with a typed handler (a lambda)
+//   generic        a ctabi callback with a generic handler (args array)
+//   ffi_closure    a libffi closure (FFI_WIN64 for the Win64 case)
+// and what creating and destroying one costs.
+//
 // Every path is checked against the direct call once at startup; a
 // mismatch aborts, so a broken path cannot post a fast time. Benchmark names
-// are "<case>/<path>" and "build/<what>"; bench/run reads them.
+// are "<case>/<path>", "build/<what>", "callback/<case>/<path>" and
+// "callback/create_<what>"; bench/run reads them.
 #include <benchmark/benchmark.h>
 #include <ffi.h>
 
@@ -27,13 +37,25 @@
 #include <cstring>
 #include <functional>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "ctabi/abi/classify.h"
 #include "ctabi/abi/parse.h"
+#include "ctabi/callback.h"
 #include "ctabi/invoker.h"
 #include "ctabi/jit/emit.h"
 #include "targets.h"
+
+// The aggregates, for typed callbacks.
+template <>
+struct ctabi::c_type<ctabi_bench::S16> {
+    static ctabi::abi::Type get() { return *ctabi::abi::parse_type("{i64, f64}"); }
+};
+template <>
+struct ctabi::c_type<ctabi_bench::S40> {
+    static ctabi::abi::Type get() { return *ctabi::abi::parse_type("{i64, f64, i64, f64, i64}"); }
+};
 
 namespace {
 
@@ -643,6 +665,260 @@ void register_build_benchmarks() {
     });
 }
 
+// ---------------------------------------------------------------------------
+// Callbacks.
+
+// Calls per benchmark iteration (one bench_call_* loop); bench/run divides.
+constexpr int64_t kCallsPerIteration = 32;
+
+using ctabi_bench::work_i32_i32;
+using ctabi_bench::work_mixed8;
+using ctabi_bench::work_s16;
+using ctabi_bench::work_s40;
+using ctabi_bench::work_win64;
+
+template <typename T>
+T arg_at(void* const* args, size_t i) {
+    T v;
+    std::memcpy(static_cast<void*>(&v), args[i], sizeof v);
+    return v;
+}
+
+// Each signature's work on an argument pointer array: what ctabi's generic
+// handlers and libffi's closure functions both receive.
+struct Work1 {
+    using R = int32_t;
+    static R run(void* const* a) {
+        return work_i32_i32(arg_at<int32_t>(a, 0), arg_at<int32_t>(a, 1));
+    }
+};
+struct Work2 {
+    using R = double;
+    static R run(void* const* a) {
+        return work_mixed8(arg_at<int32_t>(a, 0), arg_at<double>(a, 1), arg_at<int64_t>(a, 2),
+                           arg_at<double>(a, 3), arg_at<int32_t>(a, 4), arg_at<double>(a, 5),
+                           arg_at<int64_t>(a, 6), arg_at<double>(a, 7));
+    }
+};
+struct Work3 {
+    using R = S16;
+    static R run(void* const* a) { return work_s16(arg_at<S16>(a, 0)); }
+};
+struct Work4 {
+    using R = int64_t;
+    static R run(void* const* a) { return work_s40(arg_at<S40>(a, 0)); }
+};
+struct Work5 {
+    using R = double;
+    static R run(void* const* a) {
+        return work_win64(arg_at<int32_t>(a, 0), arg_at<double>(a, 1), arg_at<int64_t>(a, 2),
+                          arg_at<double>(a, 3));
+    }
+};
+
+// ctabi's generic handler.
+template <typename W>
+void generic_handler(void*, void* result, void* const* args) {
+    typename W::R r = W::run(args);
+    std::memcpy(result, static_cast<const void*>(&r), sizeof r);
+}
+
+// libffi's closure function.
+template <typename W>
+void closure_fun(ffi_cif*, void* result, void** args, void*) {
+    using R = typename W::R;
+    R r = W::run(args);
+    if constexpr (std::is_integral_v<R> && sizeof(R) < sizeof(ffi_arg)) {
+        // libffi returns a narrower integral result as a whole ffi_arg.
+        ffi_sarg wide = r;
+        std::memcpy(result, &wide, sizeof wide);
+    } else {
+        std::memcpy(result, static_cast<const void*>(&r), sizeof r);
+    }
+}
+
+const char* const kCallbackPaths[] = {"direct", "typed", "generic", "ffi_closure"};
+constexpr size_t kCallbackPathCount = std::size(kCallbackPaths);
+
+struct CallbackCase {
+    const Case* base = nullptr;
+    ctabi::Callback typed;
+    ctabi::Callback generic;
+    ffi_closure* closure = nullptr; // never freed: lives as long as the process
+    void* closure_code = nullptr;
+    // The function pointers, in kCallbackPaths order.
+    std::array<void*, kCallbackPathCount> fns{};
+    // The C caller: `n` calls of `fn`, the summed result written to `result`.
+    std::function<void(void* fn, int64_t n, void* result)> run;
+    // The benchmark bodies, in kCallbackPaths order.
+    std::array<std::function<void(benchmark::State&)>, kCallbackPathCount> bodies;
+};
+
+std::vector<CallbackCase> callback_cases;
+
+// F: the C function type (for make_callback); P: the callback pointer type
+// the C caller takes (ms_abi in it for Win64); W: the work on an args array;
+// `typed`: the typed handler; `caller(P, n)`: calls a bench_call_* loop.
+template <typename F, typename P, typename W, typename Typed, typename Caller>
+void add_callback_case(const std::string& name, ctabi::abi::CallConv conv, P direct, Typed typed,
+                       Caller caller) {
+    CallbackCase cc;
+    cc.base = &find_case(name);
+    const Case& c = *cc.base;
+    cc.typed = check(ctabi::make_callback<F>(typed, conv), name + ": make_callback (typed)");
+    cc.generic = check(ctabi::make_callback(c.sig_text, &generic_handler<W>, nullptr),
+                       name + ": make_callback (generic)");
+    cc.closure =
+        static_cast<ffi_closure*>(ffi_closure_alloc(sizeof(ffi_closure), &cc.closure_code));
+    if (!cc.closure) die(name + ": ffi_closure_alloc failed");
+    // The case's cif (prepared once in add_case, with its ABI).
+    if (ffi_prep_closure_loc(cc.closure, &c.cif, &closure_fun<W>, nullptr, cc.closure_code) !=
+        FFI_OK)
+        die(name + ": ffi_prep_closure_loc failed");
+    cc.fns = {reinterpret_cast<void*>(direct), cc.typed.address(), cc.generic.address(),
+              cc.closure_code};
+    cc.run = [caller](void* fn, int64_t n, void* result) {
+        auto r = caller(reinterpret_cast<P>(fn), n);
+        std::memcpy(result, static_cast<const void*>(&r), sizeof r);
+    };
+    for (size_t p = 0; p < kCallbackPathCount; ++p) {
+        P fn = reinterpret_cast<P>(cc.fns[p]);
+        cc.bodies[p] = [fn, caller](benchmark::State& state) {
+            for (auto _ : state) {
+                auto r = caller(opaque(fn), kCallsPerIteration);
+                benchmark::DoNotOptimize(r);
+            }
+            state.counters["per_call"] =
+                benchmark::Counter(double(state.iterations() * kCallsPerIteration),
+                                   benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+        };
+    }
+    callback_cases.push_back(std::move(cc));
+}
+
+void setup_callbacks() {
+    using ctabi::abi::CallConv;
+    const CallConv host = ctabi::abi::host_conv();
+    add_callback_case<int32_t(int32_t, int32_t), bench_cb_i32_i32, Work1>(
+        "s1_i32_i32", host, &bench_i32_i32, [](int32_t a, int32_t b) { return work_i32_i32(a, b); },
+        [](bench_cb_i32_i32 f, int64_t n) { return bench_call_i32_i32(f, n, a1_x, a1_y); });
+    add_callback_case<double(int32_t, double, int64_t, double, int32_t, double, int64_t, double),
+                      bench_cb_mixed8, Work2>(
+        "s2_mixed8", host, &bench_mixed8,
+        [](int32_t a, double b, int64_t c, double d, int32_t e, double f, int64_t g, double h) {
+            return work_mixed8(a, b, c, d, e, f, g, h);
+        },
+        [](bench_cb_mixed8 f, int64_t n) {
+            return bench_call_mixed8(f, n, a2_a, a2_b, a2_c, a2_d, a2_e, a2_f, a2_g, a2_h);
+        });
+    add_callback_case<S16(S16), bench_cb_s16, Work3>(
+        "s3_struct16", host, &bench_s16, [](S16 s) { return work_s16(s); },
+        [](bench_cb_s16 f, int64_t n) { return bench_call_s16(f, n, a3_s); });
+    add_callback_case<int64_t(S40), bench_cb_s40, Work4>(
+        "s4_struct40", host, &bench_s40, [](S40 s) { return work_s40(s); },
+        [](bench_cb_s40 f, int64_t n) { return bench_call_s40(f, n, &a4_s); });
+    add_callback_case<double(int32_t, double, int64_t, double), bench_cb_win64, Work5>(
+        "s5_win64", CallConv::win64, &bench_win64,
+        [](int32_t a, double b, int64_t c, double d) { return work_win64(a, b, c, d); },
+        [](bench_cb_win64 f, int64_t n) { return bench_call_win64(f, n, a5_a, a5_b, a5_c, a5_d); });
+}
+
+// Every path, called once and five times from C, returns what the direct
+// target does (called once: what the direct call of the case returns).
+void verify_callbacks() {
+    for (const CallbackCase& cc : callback_cases) {
+        const Case& c = *cc.base;
+        alignas(16) unsigned char expected[64], got[64];
+        for (int64_t n : {1, 5}) {
+            std::memset(expected, 0, sizeof expected);
+            if (n == 1)
+                c.direct_into(expected);
+            else
+                cc.run(cc.fns[0], n, expected);
+            for (size_t p = 0; p < kCallbackPathCount; ++p) {
+                std::memset(got, 0xa5, sizeof got);
+                cc.run(cc.fns[p], n, got);
+                if (std::memcmp(expected, got, c.result_size) != 0)
+                    die("callback/" + c.name + "/" + kCallbackPaths[p] + " called " +
+                        std::to_string(n) + "x returned " + hex(got, c.result_size) +
+                        ", expected " + hex(expected, c.result_size));
+            }
+        }
+    }
+    benchmark::AddCustomContext("callback_calls_per_iteration", std::to_string(kCallsPerIteration));
+    std::fprintf(stderr, "ctabi_bench: %zu callback signatures x %zu paths agree\n",
+                 callback_cases.size(), kCallbackPathCount);
+}
+
+void register_callback_benchmarks() {
+    for (const CallbackCase& cc : callback_cases)
+        for (size_t p = 0; p < kCallbackPathCount; ++p)
+            benchmark::RegisterBenchmark(
+                ("callback/" + cc.base->name + "/" + kCallbackPaths[p]).c_str(), cc.bodies[p]);
+
+    // Creation + destruction, signature 5 (win64). ctabi: the body comes from
+    // the code cache (built at setup), so this is a stub, a slot and the
+    // handler's state. libffi: ffi_closure_alloc + ffi_prep_closure_loc +
+    // ffi_closure_free with the cif prepared once outside the loop; and, for
+    // information, with ffi_prep_cif on every iteration too.
+    using Sig5 = double(int32_t, double, int64_t, double);
+    benchmark::RegisterBenchmark("callback/create_typed", [](benchmark::State& state) {
+        for (auto _ : state) {
+            auto cb = ctabi::make_callback<Sig5>(
+                [](int32_t a, double b, int64_t c, double d) { return work_win64(a, b, c, d); },
+                ctabi::abi::CallConv::win64);
+            if (!cb) die("make_callback: " + cb.error().message);
+            benchmark::DoNotOptimize(cb->address());
+        }
+    });
+    benchmark::RegisterBenchmark("callback/create_generic", [](benchmark::State& state) {
+        const auto sig = parse(kWin64Text);
+        for (auto _ : state) {
+            auto cb = ctabi::make_callback(sig, &generic_handler<Work5>, nullptr);
+            if (!cb) die("make_callback: " + cb.error().message);
+            benchmark::DoNotOptimize(cb->address());
+        }
+    });
+    benchmark::RegisterBenchmark("callback/create_generic_text", [](benchmark::State& state) {
+        for (auto _ : state) {
+            auto cb = ctabi::make_callback(kWin64Text, &generic_handler<Work5>, nullptr);
+            if (!cb) die("make_callback: " + cb.error().message);
+            benchmark::DoNotOptimize(cb->address());
+        }
+    });
+    benchmark::RegisterBenchmark("callback/create_ffi_closure", [](benchmark::State& state) {
+        ffi_cif* cif = &find_case("s5_win64").cif;
+        for (auto _ : state) {
+            void* code = nullptr;
+            auto* closure =
+                static_cast<ffi_closure*>(ffi_closure_alloc(sizeof(ffi_closure), &code));
+            if (!closure) die("ffi_closure_alloc failed");
+            if (ffi_prep_closure_loc(closure, cif, &closure_fun<Work5>, nullptr, code) != FFI_OK)
+                die("ffi_prep_closure_loc failed");
+            benchmark::DoNotOptimize(code);
+            ffi_closure_free(closure);
+        }
+    });
+    benchmark::RegisterBenchmark(
+        "callback/create_ffi_closure_prep_cif", [](benchmark::State& state) {
+            const Case& c = find_case("s5_win64");
+            for (auto _ : state) {
+                ffi_cif cif;
+                if (ffi_prep_cif(&cif, c.abi, unsigned(c.atypes.size()), c.rtype,
+                                 const_cast<ffi_type**>(c.atypes.data())) != FFI_OK)
+                    die("ffi_prep_cif failed");
+                void* code = nullptr;
+                auto* closure =
+                    static_cast<ffi_closure*>(ffi_closure_alloc(sizeof(ffi_closure), &code));
+                if (!closure) die("ffi_closure_alloc failed");
+                if (ffi_prep_closure_loc(closure, &cif, &closure_fun<Work5>, nullptr, code) !=
+                    FFI_OK)
+                    die("ffi_prep_closure_loc failed");
+                benchmark::DoNotOptimize(code);
+                ffi_closure_free(closure);
+            }
+        });
+}
 } // namespace
 
 int main(int argc, char** argv) {
@@ -650,8 +926,11 @@ int main(int argc, char** argv) {
     if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
     setup_cases();
     verify_cases();
+    setup_callbacks();
+    verify_callbacks();
     register_call_benchmarks();
     register_build_benchmarks();
+    register_callback_benchmarks();
     benchmark::RunSpecifiedBenchmarks();
     benchmark::Shutdown();
     return 0;
