@@ -46,7 +46,7 @@ void generic_handler(void* data, void* result, void* const* args) noexcept {
 } // namespace
 
 void report_callback_exception(const CallbackState& state, void* result) noexcept {
-    if (state.result_size) std::memset(result, 0, state.result_size);
+    if (result && state.result_size) std::memset(result, 0, state.result_size);
     CallbackExceptionHook hook = exception_hook.load(std::memory_order_acquire);
     try {
         hook(*state.signature, std::current_exception());
@@ -63,13 +63,27 @@ CallbackExceptionHook set_callback_exception_hook(CallbackExceptionHook hook) no
 }
 
 Result<Callback> make_callback_from_state(const abi::Signature& sig, detail::SlotHandler handler,
+                                          const void* passthrough,
                                           std::unique_ptr<detail::CallbackState> state) {
-    CTABI_TRY_ASSIGN(body, detail::cached_trampoline_body(sig));
+    std::shared_ptr<const detail::CodeEntry> body;
+    if (passthrough) {
+        if (auto direct = detail::cached_trampoline_passthrough(sig))
+            body = std::move(*direct);
+        else
+            passthrough = nullptr; // this signature needs the general body
+    }
+    if (!body) {
+        CTABI_TRY_ASSIGN(general, detail::cached_trampoline_body(sig));
+        body = std::move(general);
+    }
     state->signature = &detail::entry_signature(*body);
     state->result_size = sig.result.is_void() ? 0 : uint32_t(sig.result.size);
-    CTABI_TRY_ASSIGN(stub,
-                     jit::acquire_trampoline_stub(handler, state.get(), detail::entry_code(*body)));
+    auto target = passthrough ? reinterpret_cast<jit::TrampolineHandler>(passthrough) : handler;
+    CTABI_TRY_ASSIGN(
+        stub, jit::acquire_trampoline_stub(target, state.get(), detail::entry_code(*body),
+                                           passthrough ? detail::entry_data_register(*body) : -1));
     Callback cb;
+    cb.passthrough_ = passthrough != nullptr;
     cb.body_ = std::move(body);
     cb.state_ = std::move(state);
     cb.address_ = stub.entry;
@@ -83,7 +97,7 @@ Result<Callback> make_callback(const abi::Signature& sig, CallbackHandler handle
     auto state = std::make_unique<detail::GenericState>();
     state->handler = handler;
     state->user_data = user_data;
-    return make_callback_from_state(sig, &detail::generic_handler, std::move(state));
+    return make_callback_from_state(sig, &detail::generic_handler, nullptr, std::move(state));
 }
 
 Result<Callback> make_callback(std::string_view text, CallbackHandler handler, void* user_data) {

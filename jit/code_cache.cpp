@@ -14,7 +14,13 @@
 namespace ctabi {
 
 namespace {
-enum class CodeKind : uint8_t { invoker, packed_invoker, thunk, trampoline_body };
+enum class CodeKind : uint8_t {
+    invoker,
+    packed_invoker,
+    thunk,
+    trampoline_body,
+    trampoline_passthrough
+};
 } // namespace
 
 namespace detail {
@@ -28,6 +34,8 @@ struct CodeEntry {
     uint64_t hash; // of (kind, signature, target), computed once
     jit::GeneratedCode code;
     bool target_itself = false;
+    // Pass-through bodies: see jit::emit_trampoline_passthrough.
+    int8_t data_register = -1;
 };
 
 } // namespace detail
@@ -175,6 +183,18 @@ private:
         } else if (key.kind == CodeKind::trampoline_body) {
             CTABI_TRY_ASSIGN(code, jit::emit_trampoline_body(layout));
             entry->code = std::move(code);
+        } else if (key.kind == CodeKind::trampoline_passthrough) {
+            if (key.sig.is_variadic())
+                return make_error("no pass-through trampoline for a variadic signature");
+            abi::Signature extended = key.sig;
+            extended.args.push_back(
+                abi::Type::pointer(abi::data_model(key.sig.conv, key.sig.platform)));
+            CTABI_TRY_ASSIGN(extended_layout, abi::classify(extended));
+            int data_register = -1;
+            CTABI_TRY_ASSIGN(
+                code, jit::emit_trampoline_passthrough(layout, extended_layout, &data_register));
+            entry->code = std::move(code);
+            entry->data_register = int8_t(data_register);
         } else if (abi::is_canonical(key.sig)) {
             // Calling the target directly already is the canonical call.
             entry->code.entry = const_cast<void*>(key.target);
@@ -271,11 +291,17 @@ namespace detail {
 Result<std::shared_ptr<const CodeEntry>> cached_trampoline_body(const abi::Signature& sig) {
     return CodeCache::instance().get(key_ref(CodeKind::trampoline_body, sig, nullptr));
 }
+Result<std::shared_ptr<const CodeEntry>> cached_trampoline_passthrough(const abi::Signature& sig) {
+    return CodeCache::instance().get(key_ref(CodeKind::trampoline_passthrough, sig, nullptr));
+}
 const abi::Signature& entry_signature(const CodeEntry& entry) {
     return entry.signature;
 }
 const void* entry_code(const CodeEntry& entry) {
     return entry.code.entry;
+}
+int entry_data_register(const CodeEntry& entry) {
+    return entry.data_register;
 }
 
 } // namespace detail

@@ -11,7 +11,14 @@ namespace ctabi::detail {
 // once per signature.
 Result<std::shared_ptr<const CodeEntry>> cached_trampoline_body(const abi::Signature& sig);
 
+// The pass-through body for `sig` (see jit::emit_trampoline_passthrough), or
+// an error when that form does not apply to `sig` (the error is not cached:
+// callers fall back to the body above, and ask once per callback).
+Result<std::shared_ptr<const CodeEntry>> cached_trampoline_passthrough(const abi::Signature& sig);
+
 const abi::Signature& entry_signature(const CodeEntry& entry);
 const void* entry_code(const CodeEntry& entry);
+// A pass-through body's data register (or -1): see jit::emit_trampoline_passthrough.
+int entry_data_register(const CodeEntry& entry);
 
 } // namespace ctabi::detail

@@ -25,21 +25,38 @@ constexpr uint32_t kStubsPerChunk = 1024;
 constexpr size_t kCodeBytes = size_t(kStubBytes) * kStubsPerChunk; // whole pages
 constexpr size_t kChunkBytes = kCodeBytes + sizeof(Slot) * kStubsPerChunk;
 
-// The stub of slot `i`:
-//   lea r10, [rip + slot]      4C 8D 15 <disp32>   (REX.WR, LEA, ModRM 00 010 101)
-//   jmp qword [rip + slot+16]  FF 25 <disp32>      (JMP r/m64, ModRM 00 100 101)
-//   int3 x3                    CC CC CC            (padding)
-void write_stub(uint8_t* out, uint64_t stub_rx, uint64_t slot_rx) {
+// Stub forms (16 bytes each; slot = the stub's slot, read RIP-relative):
+//   body form:   lea r10, [rip + slot]          4C 8D 15 <disp32>
+//                jmp qword [rip + slot.body]    FF 25 <disp32>
+//   direct form: mov reg, [rip + slot.data]     REX.W(+R) 8B <modrm 00 reg 101> <disp32>
+//                jmp qword [rip + slot.handler] FF 25 <disp32>
+// then int3 padding. Both instructions' displacements count from the end of
+// the instruction.
+void write_stub(uint8_t* out, uint64_t stub_rx, uint64_t slot_rx, int data_register) {
     auto disp = [](uint64_t to, uint64_t next_ip) { return int32_t(int64_t(to - next_ip)); };
-    const int32_t lea_disp = disp(slot_rx, stub_rx + 7);
-    const int32_t jmp_disp = disp(slot_rx + offsetof(Slot, body), stub_rx + 13);
-    const uint8_t head[3] = {0x4C, 0x8D, 0x15};
-    std::memcpy(out, head, 3);
-    std::memcpy(out + 3, &lea_disp, 4);
-    out[7] = 0xFF;
-    out[8] = 0x25;
-    std::memcpy(out + 9, &jmp_disp, 4);
-    std::memset(out + 13, 0xCC, 3);
+    uint8_t head[3];
+    uint64_t first_target, jump_target;
+    if (data_register < 0) {
+        head[0] = 0x4C, head[1] = 0x8D, head[2] = 0x15; // lea r10, [rip+disp32]
+        first_target = slot_rx;
+        jump_target = slot_rx + offsetof(Slot, body);
+    } else {
+        const auto r = uint8_t(data_register);
+        head[0] = uint8_t(0x48 | (r >> 3) << 2); // REX.W, REX.R for r8-r15
+        head[1] = 0x8B;                          // mov r64, r/m64
+        head[2] = uint8_t((r & 7) << 3 | 0x05);  // [rip + disp32]
+        first_target = slot_rx + offsetof(Slot, target) + offsetof(TrampolineTarget, data);
+        jump_target = slot_rx + offsetof(Slot, target) + offsetof(TrampolineTarget, handler);
+    }
+    const int32_t first_disp = disp(first_target, stub_rx + 7);
+    const int32_t jump_disp = disp(jump_target, stub_rx + 13);
+    uint8_t bytes[kStubBytes];
+    std::memcpy(bytes, head, 3);
+    std::memcpy(bytes + 3, &first_disp, 4);
+    bytes[7] = 0xFF, bytes[8] = 0x25; // jmp r/m64, [rip + disp32]
+    std::memcpy(bytes + 9, &jump_disp, 4);
+    std::memset(bytes + 13, 0xCC, 3);
+    std::memcpy(out, bytes, kStubBytes);
 }
 
 // Where a freed stub leads until it is reused: a loud stop instead of a
@@ -64,7 +81,8 @@ public:
         return *pool;
     }
 
-    Result<TrampolineStub> acquire(TrampolineHandler handler, void* data, const void* body) {
+    Result<TrampolineStub> acquire(TrampolineHandler handler, void* data, const void* body,
+                                   int data_register) {
         std::lock_guard lock(mutex_);
         if (free_.empty())
             if (auto grown = grow(); !grown) return grown.error();
@@ -73,15 +91,23 @@ public:
         Slot& slot = slot_rw(id);
         slot.target = TrampolineTarget{handler, data};
         slot.body = body;
+        const Chunk& c = chunks_[id / kStubsPerChunk];
+        const uint32_t i = id % kStubsPerChunk;
+        uint8_t* stub_rx = c.rx + kStubBytes * i;
+        write_stub(c.rw + kStubBytes * i, reinterpret_cast<uint64_t>(stub_rx),
+                   reinterpret_cast<uint64_t>(c.rx + kCodeBytes + sizeof(Slot) * i), data_register);
+        // x86 keeps instruction fetch coherent with stores; other hosts flush.
+        asmjit::VirtMem::flushInstructionCache(stub_rx, kStubBytes);
         ++live_;
-        return TrampolineStub{chunks_[id / kStubsPerChunk].rx + kStubBytes * (id % kStubsPerChunk),
-                              id};
+        return TrampolineStub{stub_rx, id};
     }
 
     void release(uint32_t id) {
         std::lock_guard lock(mutex_);
         Slot& slot = slot_rw(id);
-        slot.target = TrampolineTarget{nullptr, nullptr};
+        // Either stub form now leads to the loud stop.
+        slot.target =
+            TrampolineTarget{reinterpret_cast<TrampolineHandler>(&freed_callback_called), nullptr};
         slot.body = reinterpret_cast<const void*>(&freed_callback_called);
         free_.push_back(id);
         --live_;
@@ -109,9 +135,11 @@ private:
         for (uint32_t i = 0; i < kStubsPerChunk; ++i) {
             const uint64_t stub = reinterpret_cast<uint64_t>(c.rx) + kStubBytes * i;
             const uint64_t slot = reinterpret_cast<uint64_t>(c.rx) + kCodeBytes + sizeof(Slot) * i;
-            write_stub(c.rw + kStubBytes * i, stub, slot);
+            write_stub(c.rw + kStubBytes * i, stub, slot, -1);
             auto* s = reinterpret_cast<Slot*>(c.rw + kCodeBytes) + i;
-            *s = Slot{{nullptr, nullptr}, reinterpret_cast<const void*>(&freed_callback_called), 0};
+            *s = Slot{{reinterpret_cast<TrampolineHandler>(&freed_callback_called), nullptr},
+                      reinterpret_cast<const void*>(&freed_callback_called),
+                      0};
         }
         asmjit::VirtMem::flushInstructionCache(c.rx, kCodeBytes);
         chunks_.push_back(c);
@@ -132,8 +160,8 @@ private:
 } // namespace
 
 Result<TrampolineStub> acquire_trampoline_stub(TrampolineHandler handler, void* data,
-                                               const void* body) {
-    return StubPool::instance().acquire(handler, data, body);
+                                               const void* body, int data_register) {
+    return StubPool::instance().acquire(handler, data, body, data_register);
 }
 
 void release_trampoline_stub(uint32_t id) noexcept {

@@ -3,11 +3,12 @@
 // of the trampoline body) and jumps to the body; the body is shared by
 // every callback of the signature.
 //
-// Stubs are made a chunk at a time and never written again: a chunk is one
-// dual mapping whose first pages hold the stubs and whose next pages hold
-// the slots, so making or freeing a callback writes only its slot (through
-// the read-write view; the stub reads it through the read-execute one). No
-// page is writable and executable in the same view.
+// Stubs are made a chunk at a time: a chunk is one dual mapping whose first
+// pages hold the stubs and whose next pages hold the slots. Making a
+// callback writes its slot and its 16-byte stub through the read-write view;
+// the stub runs from, and reads its slot through, the read-execute view. No
+// page is writable and executable in the same view, and no stub is written
+// while it can be called (a free stub is not reachable).
 #pragma once
 
 #include <cstddef>
@@ -22,9 +23,12 @@ struct TrampolineStub {
     uint32_t id = 0;       // to release it
 };
 
-// A stub that calls `body` with r10 pointing at {handler, data}. Thread-safe.
+// A stub that jumps to `body` with r10 pointing at {handler, data}; or, with
+// a `data_register` (a pass-through whose body would only load that
+// register), that loads `data` into the register and jumps to `handler`
+// itself. Thread-safe.
 Result<TrampolineStub> acquire_trampoline_stub(TrampolineHandler handler, void* data,
-                                               const void* body);
+                                               const void* body, int data_register = -1);
 
 // Frees the stub; a later call through it reports the use after free and
 // aborts, until the stub is reused. Thread-safe.

@@ -145,6 +145,70 @@ TEST(Callback, AggregatesInAndOutWin64) {
               654321.0);
 }
 
+TEST(Callback, TypedHandlersArePassThroughWhenTheLayoutsAgree) {
+    // The handler is compiled in the foreign convention with the state as a
+    // last argument: registers only (tail jump), or the pointer after stack
+    // arguments (a frame repeating them).
+    auto regs =
+        ctabi::make_callback<int32_t(int32_t, int32_t)>([](int32_t a, int32_t b) { return a - b; });
+    ASSERT_TRUE(regs);
+    EXPECT_TRUE(regs->is_passthrough());
+    EXPECT_EQ(regs->as<int32_t(int32_t, int32_t)>()(7, 9), -2);
+
+    using I = int64_t;
+    auto eight =
+        ctabi::make_callback<I(I, I, I, I, I, I, I, I)>([](I a, I b, I c, I d, I e, I f, I g, I h) {
+            return a + 2 * b + 3 * c + 4 * d + 5 * e + 6 * f + 7 * g + 8 * h;
+        });
+    ASSERT_TRUE(eight);
+    EXPECT_TRUE(eight->is_passthrough());
+    EXPECT_EQ((eight->as<I(I, I, I, I, I, I, I, I)>()(1, 1, 1, 1, 1, 1, 1, 100)), 828);
+
+    auto five = ctabi::make_callback<double(double, I, double, I, double)>(
+        [](double a, I b, double c, I d, double e) {
+            return a + double(b) * 10 + c * 100 + double(d) * 1000 + e * 10000;
+        },
+        CallConv::win64);
+    ASSERT_TRUE(five);
+    EXPECT_TRUE(five->is_passthrough());
+    EXPECT_EQ(WIN64_FN(*five, double, (double, I, double, I, double))(1, 2, 3, 4, 5), 54321.0);
+
+    // A 40-byte struct on the stack and a result through the caller's buffer.
+    auto big = ctabi::make_callback<Big(I, Big)>([](I k, Big b) {
+        return Big{b.e, b.d, b.c, b.b, b.a + k};
+    });
+    ASSERT_TRUE(big);
+    EXPECT_TRUE(big->is_passthrough());
+    Big r = big->as<Big(I, Big)>()(10, Big{1, 2, 3, 4, 5});
+    EXPECT_EQ(r.a, 5);
+    EXPECT_EQ(r.e, 11);
+}
+
+struct alignas(32) Wide {
+    double x[4];
+};
+
+} // namespace
+
+template <>
+struct ctabi::c_type<Wide> {
+    static abi::Type get() {
+        return *abi::parse_type("{f64 @0, f64 @8, f64 @16, f64 @24 | size 32 align 32}");
+    }
+};
+
+namespace {
+
+TEST(Callback, TypedHandlersUseTheGeneralBodyOtherwise) {
+    // A 32-aligned struct on the stack: the frame a pass-through body would
+    // repeat it in needs a stricter alignment, so the general body serves.
+    auto cb = ctabi::make_callback<double(int32_t, Wide)>(
+        [](int32_t k, Wide w) { return k * (w.x[0] + w.x[1] + w.x[2] + w.x[3]); });
+    ASSERT_TRUE(cb) << cb.error().message;
+    EXPECT_FALSE(cb->is_passthrough());
+    EXPECT_EQ((cb->as<double(int32_t, Wide)>()(2, Wide{{1, 2, 3, 4}})), 20.0);
+}
+
 TEST(Callback, QsortAndBsearchCallBack) {
     int calls = 0;
     auto cmp =
@@ -345,6 +409,16 @@ TEST(CallbackDeathTest, CallingAFreedCallbackStopsLoudly) {
             auto* f = cb->as<int32_t(int32_t)>();
             cb->reset();
             f(1);
+        },
+        "called after it was freed");
+    // The general body's stub form too.
+    EXPECT_DEATH(
+        {
+            auto cb = ctabi::make_callback(
+                "win64 f64(i32, {f64, f64})", [](void*, void*, void* const*) {}, nullptr);
+            auto* f = cb->address();
+            cb->reset();
+            reinterpret_cast<double(__attribute__((ms_abi))*)(int32_t, double)>(f)(1, 2.0);
         },
         "called after it was freed");
 }

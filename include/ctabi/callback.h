@@ -23,6 +23,7 @@
 // caller's buffer, that buffer zeroed).
 #pragma once
 
+#include <array>
 #include <cstring>
 #include <exception>
 #include <memory>
@@ -62,9 +63,12 @@ using SlotHandler = void (*)(void* data, void* result, void* const* args) noexce
 
 class Callback;
 
-// Creates a trampoline for `sig` whose calls reach `handler(state, ...)`:
-// the building block of the public make_callback overloads.
+// Creates a trampoline for `sig` whose calls reach `handler(state, result,
+// args)`; or, when `passthrough` is given and the signature allows it (see
+// jit::emit_trampoline_passthrough), `passthrough(args..., state)`, a
+// function of sig's own convention. The building block of make_callback.
 Result<Callback> make_callback_from_state(const abi::Signature& sig, detail::SlotHandler handler,
+                                          const void* passthrough,
                                           std::unique_ptr<detail::CallbackState> state);
 
 class Callback {
@@ -85,7 +89,11 @@ public:
     }
     explicit operator bool() const { return address_ != nullptr; }
 
+    // Non-empty callbacks only.
     const abi::Signature& signature() const;
+    // True when calls go straight to a typed handler compiled in the
+    // foreign convention (no argument array; see make_callback<F>).
+    bool is_passthrough() const { return passthrough_; }
     // Classified anew from signature().
     abi::CallLayout layout() const;
 
@@ -97,15 +105,18 @@ public:
         std::swap(state_, other.state_);
         std::swap(address_, other.address_);
         std::swap(stub_id_, other.stub_id_);
+        std::swap(passthrough_, other.passthrough_);
     }
 
 private:
     friend Result<Callback> make_callback_from_state(const abi::Signature&, detail::SlotHandler,
+                                                     const void*,
                                                      std::unique_ptr<detail::CallbackState>);
     std::shared_ptr<const detail::CodeEntry> body_; // the signature's shared code
     std::unique_ptr<detail::CallbackState> state_;
     void* address_ = nullptr; // the stub
     uint32_t stub_id_ = 0;
+    bool passthrough_ = false;
 };
 
 // A callback for `sig` delivering every call to `handler(user_data, result, args)`.
@@ -155,6 +166,29 @@ void call_typed(Fn& fn, void* result, void* const* args, std::index_sequence<I..
     }
 }
 
+// The pass-through entries: the arguments as the foreign caller passed them,
+// then the state, in the foreign convention itself (System V or Win64), so
+// that the trampoline only appends the state pointer. A throwing callable
+// gives the caller a value-initialised (zero) result.
+template <typename Fn, typename R, typename... A>
+R call_passthrough(void* data, A... args) noexcept {
+    auto& state = *static_cast<CallableState<Fn>*>(data);
+    try {
+        return state.fn(args...);
+    } catch (...) {
+        report_callback_exception(state, nullptr);
+        if constexpr (!std::is_void_v<R>) return R{};
+    }
+}
+template <typename Fn, typename R, typename... A>
+R passthrough_sysv64(A... args, void* data) noexcept {
+    return call_passthrough<Fn, R, A...>(data, args...);
+}
+template <typename Fn, typename R, typename... A>
+__attribute__((ms_abi)) R passthrough_win64(A... args, void* data) noexcept {
+    return call_passthrough<Fn, R, A...>(data, args...);
+}
+
 template <typename Fn, typename R, typename... A>
 void typed_handler(void* data, void* result, void* const* args) noexcept {
     auto& state = *static_cast<CallableState<Fn>*>(data);
@@ -165,6 +199,8 @@ void typed_handler(void* data, void* result, void* const* args) noexcept {
     }
 }
 
+inline constexpr size_t kConventions = size_t(abi::CallConv::thiscall) + 1;
+
 template <typename F>
 struct CallbackType;
 template <typename R, typename... A>
@@ -174,9 +210,24 @@ struct CallbackType<R(A...)> {
         using Stored = std::decay_t<Fn>;
         static_assert(std::is_invocable_r_v<R, Stored&, A...>,
                       "the callable cannot be called with the callback's argument types");
-        abi::Signature sig = signature_of(static_cast<R (*)(A...)>(nullptr), conv);
+        static_assert((std::is_trivially_copyable_v<A> && ...),
+                      "callback arguments must be C types");
+        // The signature, made once per convention.
+        static const auto signatures = [] {
+            std::array<abi::Signature, kConventions> all;
+            for (size_t c = 0; c < kConventions; ++c)
+                all[c] = signature_of(static_cast<R (*)(A...)>(nullptr), abi::CallConv(c));
+            return all;
+        }();
+        if (size_t(conv) >= kConventions) return make_error("make_callback: unknown convention");
+        const void* passthrough = nullptr;
+        if (conv == abi::CallConv::sysv64)
+            passthrough = reinterpret_cast<const void*>(&passthrough_sysv64<Stored, R, A...>);
+        else if (conv == abi::CallConv::win64)
+            passthrough = reinterpret_cast<const void*>(&passthrough_win64<Stored, R, A...>);
         auto state = std::make_unique<CallableState<Stored>>(Stored(std::forward<Fn>(fn)));
-        return make_callback_from_state(sig, &typed_handler<Stored, R, A...>, std::move(state));
+        return make_callback_from_state(signatures[size_t(conv)], &typed_handler<Stored, R, A...>,
+                                        passthrough, std::move(state));
     }
 };
 

@@ -49,4 +49,18 @@ struct TrampolineTarget {
 // convention and returns its result where the foreign caller looks for it.
 Result<GeneratedCode> emit_trampoline_body(const abi::CallLayout& layout);
 
+// The body of a pass-through trampoline: for a handler of the foreign
+// convention itself, `R handler(args..., void* data)`. `layout` is the
+// signature's, `extended` that of the signature with a pointer argument
+// appended. Entered like the body above; puts `data` where `extended` says
+// and jumps to (or, when the pointer goes on the stack, calls) the handler.
+// An error when the two layouts disagree on any argument or the result (the
+// caller then uses emit_trampoline_body). When the pointer goes in a register
+// and adds no stack bytes, *data_register (if given) is set to that
+// register's number: the body is then `mov reg, [r10+8]; jmp [r10]`, which a
+// callback's stub can do itself. Otherwise it is set to -1.
+Result<GeneratedCode> emit_trampoline_passthrough(const abi::CallLayout& layout,
+                                                  const abi::CallLayout& extended,
+                                                  int* data_register = nullptr);
+
 } // namespace ctabi::jit
