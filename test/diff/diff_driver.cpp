@@ -1,13 +1,17 @@
 // The differential execution test: signatures (a fixed list pinning the
 // classic rules, and seeded random ones) are turned into C callees by
 // diff_gen, compiled by GCC and by Clang as System V and as ms_abi, loaded,
-// and every case is called four ways:
+// and every case is called five ways:
 //   - a bound invoker (make_invoker(sig, callee)),
 //   - an unbound invoker (make_invoker(sig), the target passed at the call),
 //   - a packed invoker (make_packed_invoker(sig, callee)), the arguments
 //     copied into one buffer laid out as abi::argument_buffer says,
 //   - a forward thunk (make_thunk(sig, callee)), called by C code with the
-//     canonical prototype.
+//     canonical prototype,
+//   - a callback (make_callback(sig, handler)), called by C code with the
+//     case's own foreign prototype; its handler forwards the call to the
+//     callee through a bound invoker, so the callee checks the arguments the
+//     trampoline gathered and C checks the result it returned.
 // The callee checks every scalar leaf it receives; the result is checked
 // leaf by leaf; the call is made through a stub that also checks the
 // host's callee-saved registers, rsp, the x87 stack, DF and MXCSR.
@@ -429,13 +433,16 @@ struct Failure {
     std::string detail;
 };
 
-enum class Mode { bound_invoker, unbound_invoker, packed_invoker, thunk };
+enum class Mode { bound_invoker, unbound_invoker, packed_invoker, thunk, callback };
+constexpr Mode kModes[] = {Mode::bound_invoker, Mode::unbound_invoker, Mode::packed_invoker,
+                           Mode::thunk, Mode::callback};
 const char* mode_name(Mode m) {
     switch (m) {
     case Mode::bound_invoker: return "bound invoker";
     case Mode::unbound_invoker: return "unbound invoker";
     case Mode::packed_invoker: return "packed invoker";
     case Mode::thunk: return "forward thunk";
+    case Mode::callback: return "callback";
     }
     return "?";
 }
@@ -448,15 +455,35 @@ std::string status_text(uint32_t status) {
 }
 
 // Calls through the checking stub; returns 0, or the signal that stopped the
-// call (the guard's handler jumps back here).
+// call (the guard's handler jumps back here). *ret (if given) receives rax.
 __attribute__((noinline)) int guarded_call(uint64_t fn, uint64_t a0, uint64_t a1, uint64_t a2,
-                                           uint32_t* status) {
+                                           uint32_t* status, uint64_t* ret = nullptr) {
     if (int sig_no = sigsetjmp(g_crash_jump, 1); sig_no != 0) return sig_no;
     g_in_call = 1;
-    ctabi_diff_checked_call(reinterpret_cast<const void*>(fn), a0, a1, a2, status);
+    uint64_t rax = ctabi_diff_checked_call(reinterpret_cast<const void*>(fn), a0, a1, a2, status);
     g_in_call = 0;
+    if (ret) *ret = rax;
     return 0;
 }
+
+// The callback mode's handler: the call goes on to the callee through a
+// bound invoker (its user data), which reads the arguments where the
+// trampoline put them and writes the result where the trampoline returns it
+// from.
+struct ForwardingHandler {
+    const ctabi::Invoker* invoker = nullptr;
+    int calls = 0;
+    // Self-check: flips every result byte after the call when set.
+    size_t corrupt_result = 0;
+
+    static void handle(void* user_data, void* result, void* const* args) {
+        auto& self = *static_cast<ForwardingHandler*>(user_data);
+        ++self.calls;
+        (*self.invoker)(result, args);
+        for (size_t b = 0; b < self.corrupt_result; ++b)
+            static_cast<unsigned char*>(result)[b] ^= 0x5a;
+    }
+};
 
 class CaseRunner {
 public:
@@ -484,8 +511,7 @@ public:
                 problems.push_back("size of argument " + std::to_string(a) + ": ctabi " +
                                    std::to_string(sig->args[a].size) + ", C " +
                                    std::to_string(c.sizes[a + 1]));
-        for (Mode m :
-             {Mode::bound_invoker, Mode::unbound_invoker, Mode::packed_invoker, Mode::thunk}) {
+        for (Mode m : kModes) {
             std::string p = call(*sig, c, m);
             if (!p.empty()) problems.push_back(std::string(mode_name(m)) + ": " + p);
         }
@@ -507,6 +533,8 @@ private:
         ctabi::Invoker inv;
         ctabi::PackedInvoker packed;
         ctabi::Thunk thunk;
+        ctabi::Callback callback;
+        ForwardingHandler forward;
         std::vector<unsigned char> storage;
         if (mode == Mode::packed_invoker) {
             auto r = ctabi::make_packed_invoker(sig, c.callee);
@@ -529,6 +557,16 @@ private:
             thunk = *t;
             fn = reinterpret_cast<uint64_t>(c.call_thunk);
             a0 = reinterpret_cast<uint64_t>(thunk.address());
+        } else if (mode == Mode::callback) {
+            auto r = ctabi::make_invoker(sig, c.callee);
+            if (!r) return "make_invoker failed: " + r.error().message;
+            inv = *r;
+            forward.invoker = &inv;
+            auto cb = ctabi::make_callback(sig, &ForwardingHandler::handle, &forward);
+            if (!cb) return "make_callback failed: " + cb.error().message;
+            callback = std::move(*cb);
+            fn = reinterpret_cast<uint64_t>(c.call_callback);
+            a0 = reinterpret_cast<uint64_t>(callback.address());
         } else {
             bool bound = mode == Mode::bound_invoker;
             auto r = ctabi::make_invoker(sig, bound ? c.callee : nullptr);
@@ -549,7 +587,8 @@ private:
 
         lib_.reset();
         uint32_t status = 0;
-        if (int sig_no = guarded_call(fn, a0, a1, a2, &status); sig_no != 0) {
+        uint64_t verdict = 0;
+        if (int sig_no = guarded_call(fn, a0, a1, a2, &status, &verdict); sig_no != 0) {
             ++crashes_;
             std::string log = lib_.log;
             return std::string("crashed with ") + strsignal(sig_no) +
@@ -560,9 +599,16 @@ private:
         auto add = [&](const std::string& s) { problems += (problems.empty() ? "" : "; ") + s; };
         if (*lib_.calls != 1)
             add("the callee ran " + std::to_string(*lib_.calls) + " times, not once");
-        if (mode != Mode::thunk) {
+        if (mode == Mode::callback && forward.calls != 1)
+            add("the handler ran " + std::to_string(forward.calls) + " times, not once");
+        bool c_caller = mode == Mode::thunk || mode == Mode::callback;
+        if (c_caller && int(verdict) != 0 && *lib_.failures == 0)
+            add("the C caller reported " + std::to_string(int(verdict)) +
+                " mismatches but logged none");
+        if (!c_caller) {
             // The result's leaves, then nothing written past its bytes.
-            // (The thunk's caller, call_thunk_<i>, has checked its result.)
+            // (A C caller, call_thunk_<i> or call_callback_<i>, has checked
+            // its result.)
             c.check_ret(result);
             for (size_t b = result_size; b < result_size + kCanary; ++b)
                 if (result[b] != kFill) {
@@ -631,6 +677,24 @@ std::vector<std::string> self_check(const Library& lib) {
         if (c.check_ret(result) == 0 || std::strstr(lib.log, "result") == nullptr)
             missed.push_back("an unwritten result went unnoticed (case " + std::to_string(c.index) +
                              ")");
+        // A callback whose handler returns a corrupted result: its C caller
+        // must say so.
+        ForwardingHandler forward;
+        forward.invoker = &*inv;
+        forward.corrupt_result = c.sizes[0];
+        auto cb = ctabi::make_callback(*sig, &ForwardingHandler::handle, &forward);
+        if (!cb) {
+            missed.push_back("self-check case " + std::to_string(c.index) + ": " +
+                             cb.error().message);
+            return missed;
+        }
+        lib.reset();
+        uint64_t verdict = 0;
+        sig_no = guarded_call(reinterpret_cast<uint64_t>(c.call_callback),
+                              reinterpret_cast<uint64_t>(cb->address()), 0, 0, &status, &verdict);
+        if (sig_no != 0 || verdict == 0 || std::strstr(lib.log, "result") == nullptr)
+            missed.push_back("a callback's corrupted result went unnoticed (case " +
+                             std::to_string(c.index) + ", log: '" + lib.log + "')");
         return missed;
     }
     missed.push_back("no case with an aggregate argument and a result to corrupt");
@@ -751,8 +815,8 @@ void run_differential(const Params& p) {
     } else {
         std::printf("[ diff     ] files kept in %s\n", dir.string().c_str());
     }
-    std::printf("[ diff     ] %zu cases x 4 call paths, %zu failed\n", lib.cases.size(),
-                failures.size());
+    std::printf("[ diff     ] %zu cases x %zu call paths, %zu failed\n", lib.cases.size(),
+                std::size(kModes), failures.size());
 }
 
 Params params(const char* compiler_name, Conv conv, bool fixed) {

@@ -827,6 +827,7 @@ struct diff_case {
     void** argv;
     int (*check_ret)(const void* result);
     int (*call_thunk)(void* thunk);
+    int (*call_callback)(void* fp);
     const unsigned long long* sizes;
     unsigned nsizes;
 };
@@ -1030,6 +1031,27 @@ void emit_case(std::string& out, GSig& sig, int index, Rng& rng) {
     }
     out += "}\n";
 
+    // call_callback: the case's own foreign prototype (the callee's, ms_abi
+    // and `...` included) called with the argument globals, as C code calls
+    // a callback; the result is checked like the invokers' (check_ret).
+    std::string fn_type = "cbfn_" + I;
+    out += "typedef " + rtype + " " + fn_type + "(" + params + ")" +
+           (win64 ? " __attribute__((ms_abi))" : "") + ";\n";
+    out += "_Static_assert(__builtin_types_compatible_p(" + fn_type + "*, __typeof__(&callee_" + I +
+           ")), \"prototype\");\n";
+    std::string cb_args;
+    for (size_t i = 0; i < sig.args.size(); ++i)
+        cb_args += (i ? ", g" : "g") + I + "_" + std::to_string(i);
+    std::string cb_call = "((" + fn_type + "*)fp)(" + cb_args + ")";
+    out += "int call_callback_" + I + "(void* fp) {\n";
+    if (sig.ret_void) {
+        out += "    " + cb_call + ";\n    return 0;\n";
+    } else {
+        out += "    " + rtype + " v = " + cb_call + ";\n";
+        out += "    return check_ret_" + I + "(&v);\n";
+    }
+    out += "}\n";
+
     out += "static void* argv_" + I + "[] = {";
     for (size_t i = 0; i < sig.args.size(); ++i)
         out += (i ? ", " : "") + std::string("(void*)&g") + I + "_" + std::to_string(i);
@@ -1204,10 +1226,11 @@ bool generate(const GenOptions& options, Generated* out, std::string* error) {
         for (size_t j = first; j < last; ++j) {
             std::string I = std::to_string(sigs[j].first);
             src += "    {" + I + ", " + c_string(out->cases[j].signature) + ", (void*)callee_" + I +
-                   ", argv_" + I + ", check_ret_" + I + ", call_thunk_" + I + ", sizes_" + I +
-                   ", " + std::to_string(sigs[j].second.args.size() + 1) + "},\n";
+                   ", argv_" + I + ", check_ret_" + I + ", call_thunk_" + I + ", call_callback_" +
+                   I + ", sizes_" + I + ", " + std::to_string(sigs[j].second.args.size() + 1) +
+                   "},\n";
         }
-        if (first == last) src += "    {0, 0, 0, 0, 0, 0, 0, 0},\n";
+        if (first == last) src += "    {0, 0, 0, 0, 0, 0, 0, 0, 0},\n";
         src += "};\nconst unsigned diff_case_count_" + K + " = " + std::to_string(last - first) +
                ";\n";
         out->sources.push_back(std::move(src));

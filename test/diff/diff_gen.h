@@ -15,6 +15,9 @@
 //   - `call_thunk_<i>(void*)`: calls a forward thunk with the canonical
 //     prototype (aggregates and long double by `const T*`, an aggregate or
 //     long double result through a first `T*`) and checks its result;
+//   - `call_callback_<i>(void*)`: calls a function pointer of the callee's
+//     own prototype (ms_abi and `...` included: a callback made for the
+//     signature) with the callee's argument values and checks its result;
 // and, per chunk k of cases, the table `struct diff_case diff_cases_<k>[]` with
 // `diff_case_count_<k>`; plus the failure log (`diff_reset`, `diff_failures`,
 // `diff_log`, `diff_calls`).
@@ -74,6 +77,9 @@ struct diff_case {
     void** argv;
     int (*check_ret)(const void* result);
     int (*call_thunk)(void* thunk);
+    // Calls a callback (reverse trampoline) of the case's signature with the
+    // callee's arguments and checks its result: 0, or the mismatches.
+    int (*call_callback)(void* fp);
     // sizeof of the result (0 for void), then of each argument.
     const unsigned long long* sizes;
     unsigned nsizes;
