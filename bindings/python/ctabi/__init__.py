@@ -1,0 +1,167 @@
+"""ctabi: call C through ctypes' metadata, without libffi.
+
+    import ctypes, ctabi
+    libm = ctypes.CDLL("libm.so.6")
+    libm.cos.restype = ctypes.c_double
+    libm.cos.argtypes = [ctypes.c_double]
+    cos = ctabi.thunk(libm.cos)      # behaves as libm.cos, several times faster
+    cos(1.0)
+
+ctabi.thunk(cfunc) reads argtypes, restype, errcheck and _flags_ of a ctypes
+function and returns a Thunk: a callable with the ctypes function's
+semantics, called through code generated for that one signature.
+ctabi.callback(functype, pyfunc) makes a C function pointer of a CFUNCTYPE
+type that calls a Python function.
+"""
+
+import ctypes as _ctypes
+
+from . import _ctabi
+from ._ctypes_map import UnsupportedType, arg_kind, ctypes_mishandles, result_kind, value_text
+
+__all__ = ["thunk", "callback", "Thunk", "UnsupportedType", "signature_of", "classify"]
+__version__ = "0.1.0"
+
+Thunk = _ctabi.Thunk
+
+_FUNCFLAG_PYTHONAPI = 0x4
+_FUNCFLAG_USE_ERRNO = 0x8
+
+# Conventions by name; the host's (System V on x86-64 Linux) is the default.
+_HOST_ABI = "sysv64"
+_ABIS = ("sysv64", "win64", "cdecl", "stdcall", "fastcall", "thiscall")
+
+
+def _check_abi(abi):
+    if abi is None:
+        return _HOST_ABI
+    if not isinstance(abi, str):
+        raise TypeError("abi must be a convention name such as 'win64', not %r" % (abi,))
+    if abi not in _ABIS:
+        raise ValueError("unknown abi %r; known: %s" % (abi, ", ".join(_ABIS)))
+    return abi
+
+
+def _name_of(cfunc):
+    return getattr(cfunc, "__name__", None) or "<C function at %#x>" % _address_of(cfunc)
+
+
+def _address_of(cfunc):
+    return _ctypes.cast(cfunc, _ctypes.c_void_p).value or 0
+
+
+def signature_of(argtypes, restype, abi=None, fixed_args=None):
+    """The ctabi signature text for ctypes argtypes and restype."""
+    conv = _check_abi(abi)
+    rtext = result_kind(restype)[0]
+    texts = [arg_kind(t, i)[0] for i, t in enumerate(argtypes)]
+    if fixed_args is not None:
+        if not 0 <= fixed_args <= len(texts):
+            raise ValueError("fixed_args=%d, but there are %d argtypes" % (fixed_args, len(texts)))
+        texts.insert(fixed_args, "...")
+    return "%s %s(%s)" % (conv, rtext, ", ".join(texts))
+
+
+def classify(signature):
+    """The CallLayout of a signature text, as ctabi prints it."""
+    return _ctabi.classify(signature)
+
+
+def thunk(cfunc, *, abi=None, release_gil=None, fixed_args=None):
+    """A Thunk calling the ctypes function `cfunc` with its semantics.
+
+    abi: the function's convention by name ("sysv64", "win64", ...), when
+      it is not the host's; for example an ms_abi function in a Linux
+      library with abi="win64".
+    release_gil: whether calls release the GIL; by default as ctypes does
+      (released for CDLL functions, held for PyDLL ones).
+    fixed_args: for a variadic C function, how many of argtypes are its
+      fixed arguments (the rest describe the variadic ones of this thunk's
+      one call shape).
+    """
+    if not isinstance(cfunc, _ctypes._CFuncPtr):
+        raise TypeError("ctabi.thunk() takes a ctypes function (from CDLL, PyDLL, CFUNCTYPE, "
+                        "...), not %s" % type(cfunc).__name__)
+    name = _name_of(cfunc)
+    argtypes = cfunc.argtypes
+    if argtypes is None:
+        raise TypeError("%s: argtypes is not set; ctabi builds a thunk for one signature, so set "
+                        "argtypes (an empty list for a function of no arguments)" % name)
+    argtypes = tuple(argtypes)
+    restype = cfunc.restype
+    flags = cfunc._flags_
+    conv = _check_abi(abi)
+    address = _address_of(cfunc)
+    if not address:
+        raise ValueError("%s: the function pointer is NULL" % name)
+    try:
+        kinds = [arg_kind(t, i) for i, t in enumerate(argtypes)]
+        rtext, rkind = result_kind(restype)
+    except UnsupportedType as e:
+        raise UnsupportedType("%s: %s" % (name, e)) from None
+    signature = signature_of(argtypes, restype, conv, fixed_args)
+    # Hand values the fast path does not take to ctypes, unless ctypes would
+    # call this function wrongly (another convention, variadic, or values
+    # ctypes itself passes wrongly).
+    fallback = (conv == _HOST_ABI and fixed_args is None and
+                not any(ctypes_mishandles(t) for t in argtypes) and
+                not (isinstance(restype, type) and ctypes_mishandles(restype)))
+    if release_gil is None:
+        release_gil = not (flags & _FUNCFLAG_PYTHONAPI)
+    kind_names = []
+    for (text, kind), t in zip(kinds, argtypes):
+        if kind == "custom":
+            kind = "custom:" + _base_kind(t)
+        kind_names.append(kind)
+    return _ctabi.make_thunk(signature, address, argtypes, kind_names, restype, rkind, cfunc,
+                             cfunc.errcheck if hasattr(cfunc, "errcheck") else None,
+                             bool(release_gil), bool(flags & _FUNCFLAG_USE_ERRNO), fallback, name)
+
+
+def _base_kind(t):
+    """The conversion kind of the ctypes class a custom type derives from."""
+    ctypes = _ctypes
+    if issubclass(t, ctypes._SimpleCData):
+        code = t._type_
+        return {"?": "bool", "c": "char", "u": "wchar", "z": "charp", "Z": "wcharp",
+                "P": "voidp", "O": "pyobject", "f": "float", "d": "float",
+                "g": "float"}.get(code, "int")
+    if issubclass(t, ctypes._Pointer):
+        return "pointer"
+    if issubclass(t, ctypes._CFuncPtr):
+        return "funcptr"
+    if issubclass(t, ctypes.Array):
+        return "array"
+    return "aggregate"
+
+
+def callback(functype, pyfunc, *, abi=None):
+    """An instance of `functype` (a CFUNCTYPE class) calling `pyfunc`.
+
+    Usable wherever ctypes takes that type, and kept alive (with its
+    trampoline) as long as the returned object. Arguments and the result are
+    converted as ctypes callbacks convert them; beyond ctypes, structures
+    and unions by value are accepted as arguments and results. An exception
+    in pyfunc goes to sys.unraisablehook and the C caller gets a zero result.
+    """
+    if not (isinstance(functype, type) and issubclass(functype, _ctypes._CFuncPtr)):
+        raise TypeError("ctabi.callback() takes a CFUNCTYPE type, not %r" % (functype,))
+    if not callable(pyfunc):
+        raise TypeError("ctabi.callback(): %r is not callable" % (pyfunc,))
+    argtypes = tuple(functype._argtypes_ or ())
+    restype = functype._restype_
+    conv = _check_abi(abi)
+    try:
+        arg_kinds = [result_kind(t)[1] for t in argtypes]
+        if restype is None:
+            res_kind = "void"
+        else:
+            res_kind = arg_kind(restype, 0)[1]
+    except UnsupportedType as e:
+        raise UnsupportedType("callback: %s" % e) from None
+    signature = signature_of(argtypes, restype, conv)
+    owner = _ctabi.make_callback(signature, argtypes, arg_kinds, restype, res_kind, pyfunc)
+    func = functype(owner.address)
+    func._ctabi_callback = owner
+    func._ctabi_pyfunc = pyfunc
+    return func

@@ -1,0 +1,185 @@
+"""ctypes metadata -> ctabi signature text and per-value conversion kinds.
+
+Everything here runs once, when a thunk or callback is built; the call path
+is C++ (_ctabi). A ctypes type maps to
+  - its C type in ctabi's signature text (structures and unions with the
+    offsets, size and alignment ctypes itself computed, so _pack_ and
+    nesting are exactly ctypes' layout), and
+  - a conversion kind: how a Python value becomes that C value (arguments)
+    or the C value a Python object (results).
+"""
+
+import ctypes
+
+# ctypes' simple type codes (the `_type_` of _SimpleCData subclasses).
+_INT_CODES = "bBhHiIlLqQ"
+_SIGNED = set("bhilq")
+
+
+class UnsupportedType(TypeError):
+    """A ctypes type ctabi cannot pass (bitfields by value, for instance)."""
+
+
+def _type_name(t):
+    return getattr(t, "__name__", repr(t))
+
+
+def _is_simple(t):
+    return isinstance(t, type) and issubclass(t, ctypes._SimpleCData)
+
+
+def _int_text(size, signed):
+    return ("i" if signed else "u") + str(8 * size)
+
+
+def _simple_text(t):
+    code = t._type_
+    size = ctypes.sizeof(t)
+    if code in _INT_CODES:
+        return _int_text(size, code in _SIGNED)
+    if code == "f":
+        return "f32"
+    if code == "d":
+        return "f64"
+    if code == "g":
+        # x87 extended precision on x86; where long double is double, f64.
+        return "f80" if size > 8 else "f64"
+    if code == "?":
+        return "bool"
+    if code == "c":
+        return "i8"
+    if code == "u":
+        return _int_text(size, False)
+    if code in "zZPO":
+        return "ptr"
+    if code == "v":  # VARIANT_BOOL (Windows)
+        return "i16"
+    raise UnsupportedType("ctypes type %s (code %r) is not supported" % (_type_name(t), code))
+
+
+def _is_aggregate(t):
+    return isinstance(t, type) and issubclass(t, (ctypes.Structure, ctypes.Union))
+
+
+def _is_array(t):
+    return isinstance(t, type) and issubclass(t, ctypes.Array)
+
+
+def _is_pointer(t):
+    return isinstance(t, type) and issubclass(t, ctypes._Pointer)
+
+
+def _is_funcptr(t):
+    return isinstance(t, type) and issubclass(t, ctypes._CFuncPtr)
+
+
+def value_text(t, where):
+    """The signature text of a ctypes type held by value (as a field, or an
+    argument or result passed by value)."""
+    if _is_simple(t):
+        return _simple_text(t)
+    if _is_pointer(t) or _is_funcptr(t):
+        return "ptr"
+    if _is_array(t):
+        return "[%d x %s]" % (t._length_, value_text(t._type_, where))
+    if _is_aggregate(t):
+        fields = getattr(t, "_fields_", None)
+        if fields is None:
+            raise UnsupportedType("%s: %s has no _fields_ (an incomplete type)" % (where, _type_name(t)))
+        parts = []
+        for f in fields:
+            name, ftype = f[0], f[1]
+            if len(f) > 2:
+                raise UnsupportedType(
+                    "%s: %s.%s is a bitfield; bitfields cannot be passed by value"
+                    % (where, _type_name(t), name))
+            sub = value_text(ftype, "%s: field %s.%s" % (where, _type_name(t), name))
+            if issubclass(t, ctypes.Union):
+                parts.append(sub)
+            else:
+                parts.append("%s @%d" % (sub, getattr(t, name).offset))
+        layout = " | size %d align %d" % (ctypes.sizeof(t), ctypes.alignment(t))
+        body = ", ".join(parts)
+        if issubclass(t, ctypes.Union):
+            return "union{%s%s}" % (body, layout)
+        return "{%s%s}" % (body, layout)
+    raise UnsupportedType("%s: %r is not a ctypes type" % (where, t))
+
+
+def ctypes_mishandles(t):
+    """True when ctypes itself passes or returns a value of type t wrongly on
+    x86-64 (a union by value, or an aggregate holding an array or a union):
+    such calls must never be handed back to ctypes."""
+    if _is_array(t):
+        return True
+    if _is_aggregate(t):
+        if issubclass(t, ctypes.Union):
+            return True
+        return any(ctypes_mishandles(f[1]) or _is_array(f[1]) for f in t._fields_)
+    return False
+
+
+def _has_own_from_param(t):
+    """True when a ctypes type (or a base of it below ctypes' own classes)
+    overrides from_param: its conversions are its own business."""
+    for klass in t.__mro__:
+        if klass.__module__ == "_ctypes" or klass is object:
+            return False
+        if "from_param" in vars(klass):
+            return True
+    return False
+
+
+def arg_kind(t, index):
+    """(signature text, kind name) of argument `index` (0-based)."""
+    where = "argument %d" % (index + 1)
+    if not isinstance(t, type):
+        raise UnsupportedType("%s: argtypes entry %r is not a type" % (where, t))
+    if _has_own_from_param(t):
+        return value_text(t, where) if not _is_array(t) else "ptr", "custom"
+    if _is_simple(t):
+        code = t._type_
+        kinds = {"?": "bool", "c": "char", "u": "wchar", "z": "charp", "Z": "wcharp",
+                 "P": "voidp", "O": "pyobject", "f": "float", "d": "float", "g": "float"}
+        return _simple_text(t), kinds.get(code, "int")
+    if _is_pointer(t):
+        return "ptr", "pointer"
+    if _is_funcptr(t):
+        return "ptr", "funcptr"
+    if _is_array(t):
+        # An array in argtypes is passed as a pointer to its first element.
+        return "ptr", "array"
+    if _is_aggregate(t):
+        return value_text(t, where), "aggregate"
+    if hasattr(t, "from_param"):
+        raise UnsupportedType(
+            "%s: %s is not a ctypes type (it only has from_param), so its C type is "
+            "unknown; use a ctypes type whose from_param converts to it" % (where, _type_name(t)))
+    raise UnsupportedType("%s: %r is not a ctypes type" % (where, t))
+
+
+def result_kind(t):
+    """(signature text, kind name) of a restype."""
+    if t is None:
+        return "void", "void"
+    if not isinstance(t, type):
+        if callable(t):
+            # Deprecated ctypes feature: the C int result is passed to it.
+            return "i32", "callable"
+        raise UnsupportedType("restype %r is not a ctypes type" % (t,))
+    if _is_simple(t):
+        if t.__bases__[0] is not ctypes._SimpleCData:
+            # A subclass of a simple type: ctypes returns an instance.
+            return _simple_text(t), "instance"
+        code = t._type_
+        kinds = {"?": "bool", "c": "char", "u": "wchar", "z": "charp", "Z": "wcharp",
+                 "P": "voidp", "O": "pyobject", "f": "float", "d": "float", "g": "float"}
+        return _simple_text(t), kinds.get(code, "int")
+    if _is_pointer(t) or _is_funcptr(t):
+        return "ptr", "instance"
+    if _is_aggregate(t):
+        return value_text(t, "result"), "instance"
+    if _is_array(t):
+        raise UnsupportedType("restype: %s is an array; C functions cannot return arrays"
+                              % _type_name(t))
+    raise UnsupportedType("restype %r is not a ctypes type" % (t,))

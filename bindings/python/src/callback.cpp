@@ -1,0 +1,111 @@
+#include "callback.h"
+
+#include <cstring>
+
+#include "ctabi/abi/parse.h"
+
+namespace ctabi::python {
+
+std::unique_ptr<PyCallback> PyCallback::make(const PyCallbackSpec& spec, std::string* error) {
+    auto sig = abi::parse_signature(spec.signature);
+    if (!sig) return *error = sig.error().message, nullptr;
+    auto cb = std::unique_ptr<PyCallback>(new PyCallback);
+    const Py_ssize_t n = PyTuple_GET_SIZE(spec.argtypes);
+    if (size_t(n) != sig->args.size() || spec.arg_kinds.size() != sig->args.size())
+        return *error = "argtypes and signature disagree (internal error)", nullptr;
+    for (Py_ssize_t i = 0; i < n; ++i) {
+        ResultKind k;
+        if (!parse_result_kind(spec.arg_kinds[size_t(i)], &k))
+            return *error = "unknown conversion " + spec.arg_kinds[size_t(i)], nullptr;
+        cb->arg_kinds_.push_back(k);
+        cb->arg_types_.push_back(sig->args[size_t(i)]);
+        cb->arg_ctypes_.push_back(Py_NewRef(PyTuple_GET_ITEM(spec.argtypes, i)));
+    }
+    cb->void_result_ = spec.result_kind == "void";
+    if (!cb->void_result_) {
+        if (!parse_arg_kind(spec.result_kind, &cb->result_.kind))
+            return *error = "unknown result conversion " + spec.result_kind, nullptr;
+        cb->result_.type = sig->result;
+        cb->result_.ctype = Py_NewRef(spec.restype);
+        if (cb->result_.kind == ArgKind::pointer) {
+            cb->result_.item_type = PyObject_GetAttrString(spec.restype, "_type_");
+            if (!cb->result_.item_type) {
+                PyErr_Clear();
+                return *error = "restype has no _type_", nullptr;
+            }
+        }
+    }
+    cb->pyfunc_ = Py_NewRef(spec.pyfunc);
+    cb->signature_ = sig->to_string();
+    auto made = make_callback(*sig, &PyCallback::handle, cb.get());
+    if (!made) return *error = made.error().message, nullptr;
+    cb->callback_ = std::move(*made);
+    return cb;
+}
+
+PyCallback::~PyCallback() {
+    callback_.reset(); // no call can start after this
+    for (PyObject* t : arg_ctypes_)
+        Py_DECREF(t);
+    Py_XDECREF(result_.ctype);
+    Py_XDECREF(result_.item_type);
+    Py_XDECREF(pyfunc_);
+}
+
+void PyCallback::handle(void* self, void* result, void* const* args) {
+    auto& cb = *static_cast<PyCallback*>(self);
+    PyGILState_STATE gil = PyGILState_Ensure();
+    const size_t n = cb.arg_kinds_.size();
+    PyObject* call_args = PyTuple_New(Py_ssize_t(n));
+    PyObject* r = nullptr;
+    bool ok = call_args != nullptr;
+    for (size_t i = 0; ok && i < n; ++i) {
+        PyObject* a = convert_result(cb.arg_kinds_[i], cb.arg_types_[i], cb.arg_ctypes_[i], args[i]);
+        if (!a) ok = false;
+        else PyTuple_SET_ITEM(call_args, Py_ssize_t(i), a);
+    }
+    if (ok) r = PyObject_Call(cb.pyfunc_, call_args, nullptr);
+    Py_XDECREF(call_args);
+    bool written = cb.void_result_;
+    if (r && !cb.void_result_) {
+        CallScratch scratch; // a result cannot keep temporaries: none are made for results
+        Converted c = convert_argument(cb.result_, r, result, scratch);
+        if (c == Converted::not_here) {
+            PyObject* param = PyObject_GetAttrString(r, "_as_parameter_");
+            if (param) {
+                c = convert_argument(cb.result_, param, result, scratch);
+                Py_DECREF(param);
+            } else {
+                PyErr_Clear();
+            }
+        }
+        if (c == Converted::ok) {
+            written = true;
+            const bool borrowed_bytes = PyBytes_Check(r) && (cb.result_.kind == ArgKind::charp ||
+                                                             cb.result_.kind == ArgKind::voidp);
+            if (borrowed_bytes || !scratch.wide.empty()) {
+                // The C caller gets a pointer into memory the callback made:
+                // as ctypes does, keep it forever and say so.
+                if (borrowed_bytes) Py_INCREF(r);
+                scratch.wide.clear();
+                if (PyErr_WarnEx(PyExc_RuntimeWarning, "memory leak in callback function.", 1) < 0)
+                    PyErr_WriteUnraisable(cb.pyfunc_);
+            }
+        } else if (c != Converted::error) {
+            PyErr_Format(PyExc_TypeError,
+                         "the callback returned %s, which cannot be converted to its restype %s",
+                         Py_TYPE(r)->tp_name,
+                         reinterpret_cast<PyTypeObject*>(cb.result_.ctype)->tp_name);
+        }
+    }
+    if (!r || !written) {
+        // As ctypes: the exception goes to sys.unraisablehook, the caller
+        // gets a zero result.
+        PyErr_WriteUnraisable(cb.pyfunc_);
+        if (!cb.void_result_) std::memset(result, 0, cb.result_.type.size);
+    }
+    Py_XDECREF(r);
+    PyGILState_Release(gil);
+}
+
+} // namespace ctabi::python

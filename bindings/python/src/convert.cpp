@@ -1,0 +1,288 @@
+#include "convert.h"
+
+#include <cstring>
+#include <cwchar>
+
+#include "ctypes_access.h"
+
+namespace ctabi::python {
+
+bool parse_arg_kind(const std::string& name, ArgKind* out) {
+    static const std::pair<const char*, ArgKind> table[] = {
+        {"int", ArgKind::integer},     {"bool", ArgKind::boolean},
+        {"float", ArgKind::floating},  {"char", ArgKind::character},
+        {"wchar", ArgKind::wchar},     {"charp", ArgKind::charp},
+        {"wcharp", ArgKind::wcharp},   {"voidp", ArgKind::voidp},
+        {"pointer", ArgKind::pointer}, {"funcptr", ArgKind::funcptr},
+        {"array", ArgKind::array},     {"aggregate", ArgKind::aggregate},
+        {"pyobject", ArgKind::pyobject}, {"custom", ArgKind::custom},
+    };
+    for (const auto& [n, k] : table)
+        if (name == n) return *out = k, true;
+    return false;
+}
+
+bool parse_result_kind(const std::string& name, ResultKind* out) {
+    static const std::pair<const char*, ResultKind> table[] = {
+        {"void", ResultKind::none},         {"int", ResultKind::integer},
+        {"bool", ResultKind::boolean},      {"float", ResultKind::floating},
+        {"char", ResultKind::character},    {"wchar", ResultKind::wchar},
+        {"charp", ResultKind::charp},       {"wcharp", ResultKind::wcharp},
+        {"voidp", ResultKind::voidp},       {"pyobject", ResultKind::pyobject},
+        {"instance", ResultKind::instance}, {"callable", ResultKind::callable},
+    };
+    for (const auto& [n, k] : table)
+        if (name == n) return *out = k, true;
+    return false;
+}
+
+CallScratch::~CallScratch() {
+    for (wchar_t* w : wide)
+        PyMem_Free(w);
+    for (PyObject* r : refs)
+        Py_DECREF(r);
+}
+
+namespace {
+
+void store_pointer(void* out, const void* p) {
+    std::memcpy(out, &p, sizeof p);
+}
+
+// A pointer held by a ctypes instance whose value is one (c_void_p,
+// c_char_p, c_wchar_p, POINTER(T), CFUNCTYPE): its first bytes.
+bool pointer_held_by(PyObject* value, void* out) {
+    if (!ctypes_holds_pointer(value)) return false;
+    void* held = nullptr;
+    std::memcpy(&held, cdata_ptr(value), sizeof held);
+    store_pointer(out, held);
+    return true;
+}
+
+Converted integer(const abi::Type& t, PyObject* value, void* out) {
+    // ctypes: floats are refused, ints are masked to the width (no overflow
+    // error); other objects go to ctypes (__index__, _as_parameter_).
+    if (!PyLong_Check(value)) return Converted::not_here;
+    unsigned long long v = PyLong_AsUnsignedLongLongMask(value);
+    if (v == static_cast<unsigned long long>(-1) && PyErr_Occurred()) {
+        PyErr_Clear();
+        return Converted::not_here;
+    }
+    std::memcpy(out, &v, t.size); // little-endian: the low bytes
+    return Converted::ok;
+}
+
+Converted floating(const abi::Type& t, PyObject* value, void* out) {
+    double d;
+    if (PyFloat_CheckExact(value)) {
+        d = PyFloat_AS_DOUBLE(value);
+    } else if (PyLong_CheckExact(value)) {
+        d = PyLong_AsDouble(value);
+        if (d == -1.0 && PyErr_Occurred()) {
+            PyErr_Clear();
+            return Converted::not_here;
+        }
+    } else {
+        return Converted::not_here;
+    }
+    if (t.kind == abi::Kind::F32) {
+        float f = float(d);
+        std::memcpy(out, &f, 4);
+    } else if (t.kind == abi::Kind::F80) {
+        long double x = d;
+        std::memcpy(out, &x, sizeof x < t.size ? sizeof x : t.size);
+    } else {
+        std::memcpy(out, &d, 8);
+    }
+    return Converted::ok;
+}
+
+Converted wide_string(PyObject* value, void* out, CallScratch& scratch) {
+    wchar_t* w = PyUnicode_AsWideCharString(value, nullptr);
+    if (!w) return Converted::error;
+    scratch.wide.push_back(w);
+    store_pointer(out, w);
+    return Converted::ok;
+}
+
+} // namespace
+
+Converted convert_argument(const ArgSpec& spec, PyObject* value, void* out,
+                           CallScratch& scratch) {
+    switch (spec.kind) {
+    case ArgKind::integer: return integer(spec.type, value, out);
+    case ArgKind::floating: return floating(spec.type, value, out);
+    case ArgKind::boolean: {
+        int truth = PyObject_IsTrue(value);
+        if (truth < 0) return Converted::error;
+        *static_cast<uint8_t*>(out) = uint8_t(truth);
+        return Converted::ok;
+    }
+    case ArgKind::character:
+        if (PyBytes_Check(value) && PyBytes_GET_SIZE(value) == 1) {
+            *static_cast<char*>(out) = PyBytes_AS_STRING(value)[0];
+            return Converted::ok;
+        }
+        if (PyLong_Check(value)) {
+            long v = PyLong_AsLong(value);
+            if (v >= 0 && v < 256) return *static_cast<char*>(out) = char(v), Converted::ok;
+            PyErr_Clear();
+        }
+        return Converted::not_here;
+    case ArgKind::wchar:
+        if (PyUnicode_Check(value) && PyUnicode_GET_LENGTH(value) == 1) {
+            Py_UCS4 c = PyUnicode_READ_CHAR(value, 0);
+            std::memcpy(out, &c, spec.type.size < 4 ? spec.type.size : 4);
+            return Converted::ok;
+        }
+        return Converted::not_here;
+    case ArgKind::charp:
+        if (value == Py_None) return store_pointer(out, nullptr), Converted::ok;
+        if (PyBytes_Check(value)) return store_pointer(out, PyBytes_AS_STRING(value)), Converted::ok;
+        return Converted::not_here;
+    case ArgKind::wcharp:
+        if (value == Py_None) return store_pointer(out, nullptr), Converted::ok;
+        if (PyUnicode_Check(value)) return wide_string(value, out, scratch);
+        return Converted::not_here;
+    case ArgKind::voidp:
+        if (value == Py_None) return store_pointer(out, nullptr), Converted::ok;
+        if (PyLong_Check(value)) {
+            void* p = PyLong_AsVoidPtr(value);
+            if (p == nullptr && PyErr_Occurred()) {
+                PyErr_Clear();
+                return Converted::not_here;
+            }
+            return store_pointer(out, p), Converted::ok;
+        }
+        if (PyBytes_Check(value)) return store_pointer(out, PyBytes_AS_STRING(value)), Converted::ok;
+        if (PyUnicode_Check(value)) return wide_string(value, out, scratch);
+        if (ctypes_is_array(value)) return store_pointer(out, cdata_ptr(value)), Converted::ok;
+        if (pointer_held_by(value, out)) return Converted::ok;
+        return Converted::not_here;
+    case ArgKind::pointer:
+        if (value == Py_None) return store_pointer(out, nullptr), Converted::ok;
+        if (PyObject_TypeCheck(value, reinterpret_cast<PyTypeObject*>(spec.ctype))) {
+            std::memcpy(out, cdata_ptr(value), sizeof(void*));
+            return Converted::ok;
+        }
+        if (ctypes_is_array_of(value, spec.item_type))
+            return store_pointer(out, cdata_ptr(value)), Converted::ok;
+        return Converted::not_here;
+    case ArgKind::funcptr:
+        if (value == Py_None) return store_pointer(out, nullptr), Converted::ok;
+        if (PyObject_TypeCheck(value, reinterpret_cast<PyTypeObject*>(spec.ctype))) {
+            std::memcpy(out, cdata_ptr(value), sizeof(void*));
+            return Converted::ok;
+        }
+        return Converted::not_here;
+    case ArgKind::array:
+        if (PyObject_TypeCheck(value, reinterpret_cast<PyTypeObject*>(spec.ctype)))
+            return store_pointer(out, cdata_ptr(value)), Converted::ok;
+        return Converted::not_here;
+    case ArgKind::aggregate:
+        if (PyObject_TypeCheck(value, reinterpret_cast<PyTypeObject*>(spec.ctype)) &&
+            cdata_size(value) >= Py_ssize_t(spec.type.size)) {
+            std::memcpy(out, cdata_ptr(value), spec.type.size);
+            return Converted::ok;
+        }
+        return Converted::not_here;
+    case ArgKind::pyobject: return store_pointer(out, value), Converted::ok;
+    case ArgKind::custom: return Converted::not_here; // see Thunk: from_param first
+    }
+    return Converted::not_here;
+}
+
+PyObject* convert_result(ResultKind kind, const abi::Type& t, PyObject* restype,
+                         const void* bytes) {
+    auto read_pointer = [&] {
+        void* p;
+        std::memcpy(&p, bytes, sizeof p);
+        return p;
+    };
+    switch (kind) {
+    case ResultKind::none: Py_RETURN_NONE;
+    case ResultKind::integer: {
+        uint64_t u = 0;
+        std::memcpy(&u, bytes, t.size);
+        if (t.is_signed()) {
+            const unsigned shift = unsigned(64 - 8 * t.size);
+            return PyLong_FromLongLong(static_cast<long long>(u << shift) >> shift);
+        }
+        return PyLong_FromUnsignedLongLong(u);
+    }
+    case ResultKind::boolean: return PyBool_FromLong(*static_cast<const uint8_t*>(bytes) != 0);
+    case ResultKind::floating:
+        if (t.kind == abi::Kind::F32) {
+            float f;
+            std::memcpy(&f, bytes, 4);
+            return PyFloat_FromDouble(f);
+        }
+        if (t.kind == abi::Kind::F80) {
+            long double x;
+            std::memcpy(&x, bytes, sizeof x);
+            return PyFloat_FromDouble(double(x));
+        }
+        {
+            double d;
+            std::memcpy(&d, bytes, 8);
+            return PyFloat_FromDouble(d);
+        }
+    case ResultKind::character: return PyBytes_FromStringAndSize(static_cast<const char*>(bytes), 1);
+    case ResultKind::wchar: {
+        wchar_t w = 0;
+        std::memcpy(&w, bytes, t.size < sizeof w ? t.size : sizeof w);
+        return PyUnicode_FromWideChar(&w, 1);
+    }
+    case ResultKind::charp: {
+        auto* p = static_cast<const char*>(read_pointer());
+        if (!p) Py_RETURN_NONE;
+        return PyBytes_FromString(p);
+    }
+    case ResultKind::wcharp: {
+        auto* p = static_cast<const wchar_t*>(read_pointer());
+        if (!p) Py_RETURN_NONE;
+        return PyUnicode_FromWideChar(p, Py_ssize_t(std::wcslen(p)));
+    }
+    case ResultKind::voidp: {
+        void* p = read_pointer();
+        if (!p) Py_RETURN_NONE;
+        return PyLong_FromVoidPtr(p);
+    }
+    case ResultKind::pyobject: {
+        auto* o = static_cast<PyObject*>(read_pointer());
+        if (!o) {
+            PyErr_SetString(PyExc_ValueError, "PyObject is NULL");
+            return nullptr;
+        }
+        return Py_NewRef(o);
+    }
+    case ResultKind::instance: {
+        PyObject* obj = PyObject_CallNoArgs(restype);
+        if (!obj) return nullptr;
+        if (cdata_size(obj) < Py_ssize_t(t.size)) {
+            Py_DECREF(obj);
+            PyErr_SetString(PyExc_SystemError, "ctabi: restype instance smaller than its C type");
+            return nullptr;
+        }
+        std::memcpy(cdata_ptr(obj), bytes, t.size);
+        return obj;
+    }
+    case ResultKind::callable: {
+        int32_t v;
+        std::memcpy(&v, bytes, 4);
+        PyObject* i = PyLong_FromLong(v);
+        if (!i) return nullptr;
+        PyObject* r = PyObject_CallOneArg(restype, i);
+        Py_DECREF(i);
+        return r;
+    }
+    }
+    Py_RETURN_NONE;
+}
+
+void* ctypes_buffer(PyObject* obj, size_t size) {
+    if (!ctypes_is_cdata(obj) || cdata_size(obj) < Py_ssize_t(size)) return nullptr;
+    return cdata_ptr(obj);
+}
+
+} // namespace ctabi::python

@@ -1,0 +1,88 @@
+// Conversions between Python objects and C values, with ctypes' semantics
+// for the values ctypes' own conversions accept on their fast paths (ints,
+// floats, bytes, str, None, ctypes instances of the expected type). A value
+// outside that set is "not converted here": the caller then lets ctypes
+// convert it (or, where ctypes would be wrong, reports the error itself).
+#pragma once
+
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "ctabi/abi/type.h"
+
+namespace ctabi::python {
+
+enum class ArgKind : uint8_t {
+    integer,   // c_byte ... c_ulonglong: int (masked to the width, as ctypes)
+    boolean,   // c_bool: any object's truth
+    floating,  // c_float, c_double, c_longdouble: float or int
+    character, // c_char: bytes/bytearray of length 1, or int
+    wchar,     // c_wchar: str of length 1
+    charp,     // c_char_p: None, bytes, int
+    wcharp,    // c_wchar_p: None, str, int
+    voidp,     // c_void_p: None, int, bytes, str, ctypes pointers and arrays
+    pointer,   // POINTER(T): None, POINTER(T) instance, array of T
+    funcptr,   // CFUNCTYPE: None, an instance of the type
+    array,     // an array type in argtypes: an instance, passed as a pointer
+    aggregate, // Structure/Union by value: an instance of the type
+    pyobject,  // py_object: the object itself
+    custom,    // a ctypes type with its own from_param: converted by it first
+};
+
+enum class ResultKind : uint8_t {
+    none,      // restype None
+    integer,   // int
+    boolean,   // bool
+    floating,  // float
+    character, // bytes of length 1
+    wchar,     // str of length 1
+    charp,     // bytes or None
+    wcharp,    // str or None
+    voidp,     // int or None
+    pyobject,  // the object (a NULL result raises ValueError, as ctypes)
+    instance,  // an instance of restype holding the bytes (structures,
+               // pointers, subclasses of simple types)
+    callable,  // restype(int result) (ctypes' deprecated callable restype)
+};
+
+bool parse_arg_kind(const std::string& name, ArgKind* out);
+bool parse_result_kind(const std::string& name, ResultKind* out);
+
+// One argument's conversion: its kind, C type and the ctypes type named in
+// argtypes (a new reference).
+struct ArgSpec {
+    ArgKind kind;
+    abi::Type type;
+    PyObject* ctype = nullptr;
+    // Pointer: the pointee type (for arrays of it); array: the element type.
+    PyObject* item_type = nullptr;
+};
+
+// What one call has to release afterwards: wide strings made for c_wchar_p.
+struct CallScratch {
+    std::vector<wchar_t*> wide;
+    std::vector<PyObject*> refs; // objects a conversion made (from_param results)
+    ~CallScratch();
+};
+
+enum class Converted { ok, not_here, error };
+
+// Writes `value` as the C value of `spec` at `out` (the type's size).
+// not_here: nothing was written and no Python error is set. error: a Python
+// error is set (from_param raised, for instance).
+Converted convert_argument(const ArgSpec& spec, PyObject* value, void* out,
+                           CallScratch& scratch);
+
+// The Python object for a C result of `type` at `bytes`.
+PyObject* convert_result(ResultKind kind, const abi::Type& type, PyObject* restype,
+                         const void* bytes);
+
+// The bytes of a ctypes instance (its buffer), or nullptr if `obj` is not
+// an instance of exactly the size expected.
+void* ctypes_buffer(PyObject* obj, size_t size);
+
+} // namespace ctabi::python

@@ -1,0 +1,150 @@
+#include "ctypes_access.h"
+
+#include <cstddef>
+#include <cstring>
+
+namespace ctabi::python {
+namespace {
+
+PyObject* g_cdata = nullptr;      // _ctypes._CData
+PyObject* g_array = nullptr;      // ctypes.Array
+PyObject* g_pointer = nullptr;    // ctypes._Pointer
+PyObject* g_cfuncptr = nullptr;   // ctypes._CFuncPtr
+PyObject* g_simple = nullptr;     // ctypes._SimpleCData
+PyObject* g_arg_error = nullptr;  // ctypes.ArgumentError
+
+// CPython's CDataObject begins: PyObject_HEAD; char* b_ptr; int b_needsfree;
+// CDataObject* b_base; Py_ssize_t b_size. Verified against the buffer
+// protocol before use (see init_ctypes_access).
+struct CDataHead {
+    PyObject_HEAD
+    char* b_ptr;
+    int b_needsfree;
+    PyObject* b_base;
+    Py_ssize_t b_size;
+};
+bool g_direct = false;
+
+bool type_code_is_pointer(PyObject* type) {
+    PyObject* code = PyObject_GetAttrString(type, "_type_");
+    if (!code) {
+        PyErr_Clear();
+        return false;
+    }
+    bool yes = false;
+    if (PyUnicode_Check(code) && PyUnicode_GET_LENGTH(code) == 1) {
+        Py_UCS4 c = PyUnicode_READ_CHAR(code, 0);
+        yes = c == 'z' || c == 'Z' || c == 'P';
+    }
+    Py_DECREF(code);
+    return yes;
+}
+
+} // namespace
+
+bool init_ctypes_access() {
+    PyObject* ctypes = PyImport_ImportModule("ctypes");
+    if (!ctypes) return false;
+    g_array = PyObject_GetAttrString(ctypes, "Array");
+    g_pointer = PyObject_GetAttrString(ctypes, "_Pointer");
+    g_cfuncptr = PyObject_GetAttrString(ctypes, "_CFuncPtr");
+    g_simple = PyObject_GetAttrString(ctypes, "_SimpleCData");
+    g_arg_error = PyObject_GetAttrString(ctypes, "ArgumentError");
+    Py_DECREF(ctypes);
+    if (!g_array || !g_pointer || !g_cfuncptr || !g_simple || !g_arg_error) return false;
+    // _CData: the common base, second in _SimpleCData's MRO.
+    PyObject* mro = reinterpret_cast<PyTypeObject*>(g_simple)->tp_mro;
+    if (!mro || PyTuple_GET_SIZE(mro) < 2) {
+        PyErr_SetString(PyExc_ImportError, "ctabi: unexpected ctypes class hierarchy");
+        return false;
+    }
+    g_cdata = Py_NewRef(PyTuple_GET_ITEM(mro, 1));
+
+    // Does the direct read agree with the buffer protocol? Try an array.
+    PyObject* c_char = nullptr;
+    if (PyObject* m = PyImport_ImportModule("ctypes")) {
+        c_char = PyObject_GetAttrString(m, "c_char");
+        Py_DECREF(m);
+    }
+    if (!c_char) return false;
+    PyObject* n = PyLong_FromLong(37);
+    PyObject* array_type = PyNumber_Multiply(c_char, n);
+    Py_DECREF(n);
+    Py_DECREF(c_char);
+    if (!array_type) return false;
+    PyObject* probe = PyObject_CallNoArgs(array_type);
+    Py_DECREF(array_type);
+    if (!probe) return false;
+    Py_buffer view;
+    if (PyObject_GetBuffer(probe, &view, PyBUF_SIMPLE) == 0) {
+        auto* head = reinterpret_cast<CDataHead*>(probe);
+        g_direct = head->b_ptr == view.buf && head->b_size == view.len && view.len == 37;
+        PyBuffer_Release(&view);
+    } else {
+        PyErr_Clear();
+    }
+    Py_DECREF(probe);
+    return true;
+}
+
+bool ctypes_is_cdata(PyObject* obj) {
+    return PyObject_TypeCheck(obj, reinterpret_cast<PyTypeObject*>(g_cdata));
+}
+
+void* cdata_ptr(PyObject* obj) {
+    if (g_direct) return reinterpret_cast<CDataHead*>(obj)->b_ptr;
+    Py_buffer view;
+    if (PyObject_GetBuffer(obj, &view, PyBUF_SIMPLE) != 0) {
+        PyErr_Clear();
+        return nullptr;
+    }
+    void* p = view.buf; // owned by obj, which the caller holds
+    PyBuffer_Release(&view);
+    return p;
+}
+
+Py_ssize_t cdata_size(PyObject* obj) {
+    if (g_direct) return reinterpret_cast<CDataHead*>(obj)->b_size;
+    Py_buffer view;
+    if (PyObject_GetBuffer(obj, &view, PyBUF_SIMPLE) != 0) {
+        PyErr_Clear();
+        return -1;
+    }
+    Py_ssize_t n = view.len;
+    PyBuffer_Release(&view);
+    return n;
+}
+
+bool ctypes_is_array(PyObject* obj) {
+    return PyObject_TypeCheck(obj, reinterpret_cast<PyTypeObject*>(g_array));
+}
+
+bool ctypes_is_array_of(PyObject* obj, PyObject* item) {
+    if (!item || !ctypes_is_array(obj)) return false;
+    PyObject* t = PyObject_GetAttrString(reinterpret_cast<PyObject*>(Py_TYPE(obj)), "_type_");
+    if (!t) {
+        PyErr_Clear();
+        return false;
+    }
+    bool same = t == item;
+    Py_DECREF(t);
+    return same;
+}
+
+bool ctypes_holds_pointer(PyObject* obj) {
+    if (PyObject_TypeCheck(obj, reinterpret_cast<PyTypeObject*>(g_pointer)) ||
+        PyObject_TypeCheck(obj, reinterpret_cast<PyTypeObject*>(g_cfuncptr)))
+        return true;
+    return PyObject_TypeCheck(obj, reinterpret_cast<PyTypeObject*>(g_simple)) &&
+           type_code_is_pointer(reinterpret_cast<PyObject*>(Py_TYPE(obj)));
+}
+
+PyObject* ctypes_argument_error() {
+    return g_arg_error;
+}
+
+PyObject* ctypes_cfuncptr_type() {
+    return g_cfuncptr;
+}
+
+} // namespace ctabi::python

@@ -1,0 +1,94 @@
+// The _ctabi extension: the Thunk type (a raw CPython type with a
+// vectorcall slot: the call path) and the builders the ctabi package calls
+// (pybind11: not on the call path).
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+#include "callback.h"
+#include "ctabi/ctabi.h"
+#include "ctypes_access.h"
+#include "thunk.h"
+
+namespace py = pybind11;
+using namespace ctabi::python;
+
+namespace {
+
+PyObject* g_thunk_type = nullptr;
+
+py::object make_thunk(const std::string& signature, uintptr_t address, py::tuple argtypes,
+                      std::vector<std::string> kinds, py::object restype,
+                      const std::string& result_kind, py::object cfunc, py::object errcheck,
+                      bool release_gil, bool use_errno, bool ctypes_fallback,
+                      const std::string& name) {
+    ThunkSpec spec;
+    spec.signature = signature;
+    spec.address = reinterpret_cast<const void*>(address);
+    spec.argtypes = argtypes.ptr();
+    spec.kinds = std::move(kinds);
+    spec.restype = restype.ptr();
+    spec.result_kind = result_kind;
+    spec.cfunc = cfunc.ptr();
+    spec.errcheck = errcheck.ptr();
+    spec.release_gil = release_gil;
+    spec.use_errno = use_errno;
+    spec.ctypes_fallback = ctypes_fallback;
+    spec.name = name;
+    PyObject* t = new_thunk(g_thunk_type, spec);
+    if (!t) throw py::error_already_set();
+    return py::reinterpret_steal<py::object>(t);
+}
+
+class CallbackOwner {
+public:
+    explicit CallbackOwner(std::unique_ptr<PyCallback> cb) : cb_(std::move(cb)) {}
+    uintptr_t address() const { return cb_ ? reinterpret_cast<uintptr_t>(cb_->address()) : 0; }
+    std::string signature() const { return cb_ ? cb_->signature() : std::string(); }
+
+private:
+    std::unique_ptr<PyCallback> cb_;
+};
+
+CallbackOwner make_py_callback(const std::string& signature, py::tuple argtypes,
+                               std::vector<std::string> arg_kinds, py::object restype,
+                               const std::string& result_kind, py::object pyfunc) {
+    PyCallbackSpec spec;
+    spec.signature = signature;
+    spec.argtypes = argtypes.ptr();
+    spec.arg_kinds = std::move(arg_kinds);
+    spec.restype = restype.ptr();
+    spec.result_kind = result_kind;
+    spec.pyfunc = pyfunc.ptr();
+    std::string error;
+    auto cb = PyCallback::make(spec, &error);
+    if (!cb) throw py::type_error(error);
+    return CallbackOwner(std::move(cb));
+}
+
+} // namespace
+
+PYBIND11_MODULE(_ctabi, m) {
+    m.doc() = "ctabi's native core (use the ctabi package)";
+    if (!init_ctypes_access()) throw py::error_already_set();
+    g_thunk_type = make_thunk_type();
+    if (!g_thunk_type) throw py::error_already_set();
+    m.add_object("Thunk", py::reinterpret_borrow<py::object>(g_thunk_type));
+
+    m.def("make_thunk", &make_thunk);
+    py::class_<CallbackOwner>(m, "CallbackOwner")
+        .def_property_readonly("address", &CallbackOwner::address)
+        .def_property_readonly("signature", &CallbackOwner::signature);
+    m.def("make_callback", &make_py_callback);
+    m.def("cached_code_count", [] { return ctabi::cached_code_count(); });
+    m.def("callback_stats", [] {
+        auto s = ctabi::callback_stats();
+        return py::make_tuple(s.live, s.capacity);
+    });
+    m.def("classify", [](const std::string& text) {
+        auto sig = ctabi::abi::parse_signature(text);
+        if (!sig) throw py::value_error(sig.error().message);
+        auto layout = ctabi::abi::classify(*sig);
+        if (!layout) throw py::value_error(layout.error().message);
+        return layout->to_string();
+    });
+}

@@ -1,0 +1,393 @@
+#include "thunk.h"
+
+#include <cerrno>
+#include <cstring>
+#include <memory>
+#include <structmember.h>
+
+#include "convert.h"
+#include "ctabi/ctabi.h"
+#include "ctypes_access.h"
+
+namespace ctabi::python {
+namespace {
+
+struct ThunkState {
+    PackedInvoker invoker;
+    ctabi::Thunk forward; // the canonical native entry (for `address`)
+    jit::PackedInvokeFn fn = nullptr;
+    std::vector<ArgSpec> args;
+    std::vector<ArgKind> custom_base; // per argument: the base kind of `custom`
+    std::vector<uint32_t> offsets;
+    uint32_t buffer_size = 0;
+    abi::Type result_type;
+    ResultKind result_kind = ResultKind::none;
+    PyObject* restype = nullptr;
+    PyObject* cfunc = nullptr;
+    PyObject* errcheck = nullptr;
+    PyObject* argtypes = nullptr;
+    bool release_gil = true;
+    bool use_errno = false;
+    bool ctypes_fallback = true;
+    std::string signature;
+    std::string name;
+};
+
+struct ThunkObject {
+    PyObject_HEAD
+    vectorcallfunc vectorcall;
+    ThunkState* s;
+};
+
+PyObject* g_get_errno = nullptr; // ctypes.get_errno
+PyObject* g_set_errno = nullptr; // ctypes.set_errno
+
+// The C call with ctypes' errno swap (use_errno): the function sees
+// ctypes' private errno and leaves its errno there; the real one is kept.
+bool call_with_errno(const ThunkState& s, void* result, void* buffer) {
+    PyObject* priv = PyObject_CallNoArgs(g_get_errno);
+    if (!priv) return false;
+    int private_errno = int(PyLong_AsLong(priv));
+    Py_DECREF(priv);
+    int after = 0;
+    if (s.release_gil) {
+        Py_BEGIN_ALLOW_THREADS;
+        int saved = errno;
+        errno = private_errno;
+        s.fn(result, buffer);
+        after = errno;
+        errno = saved;
+        Py_END_ALLOW_THREADS;
+    } else {
+        int saved = errno;
+        errno = private_errno;
+        s.fn(result, buffer);
+        after = errno;
+        errno = saved;
+    }
+    PyObject* r = PyObject_CallFunction(g_set_errno, "i", after);
+    if (!r) return false;
+    Py_DECREF(r);
+    return true;
+}
+
+// ctypes.ArgumentError("argument N: TypeError: message"), the form ctypes
+// gives its conversion errors.
+PyObject* argument_error(Py_ssize_t index, const char* message) {
+    PyErr_Format(ctypes_argument_error(), "argument %zd: TypeError: %s", index + 1, message);
+    return nullptr;
+}
+
+// Wraps the error in flight as ctypes does: ArgumentError naming the argument.
+PyObject* wrap_argument_error(Py_ssize_t index) {
+    PyObject *type, *value, *tb;
+    PyErr_Fetch(&type, &value, &tb);
+    PyErr_NormalizeException(&type, &value, &tb);
+    const char* cls = type ? reinterpret_cast<PyTypeObject*>(type)->tp_name : "Error";
+    PyObject* msg = value ? PyObject_Str(value) : nullptr;
+    if (msg) PyErr_Format(ctypes_argument_error(), "argument %zd: %s: %U", index + 1, cls, msg);
+    Py_XDECREF(msg);
+    Py_XDECREF(type);
+    Py_XDECREF(value);
+    Py_XDECREF(tb);
+    return nullptr;
+}
+
+// What the fast conversions did not take: _as_parameter_, and the
+// from_param of ctypes types that define their own.
+Converted convert_slow(const ThunkState& s, size_t i, PyObject* value, void* out,
+                       CallScratch& scratch, int depth = 0) {
+    const ArgSpec& spec = s.args[i];
+    if (depth > 8) return Converted::not_here;
+    if (spec.kind == ArgKind::custom) {
+        PyObject* converted = PyObject_CallMethod(spec.ctype, "from_param", "O", value);
+        if (!converted) return Converted::error;
+        scratch.refs.push_back(converted);
+        ArgSpec base = spec;
+        base.kind = s.custom_base[i];
+        Converted c = convert_argument(base, converted, out, scratch);
+        if (c == Converted::ok || c == Converted::error) return c;
+        // A ctypes instance of the base's own type (e.g. c_void_p for a
+        // c_void_p subclass) holds the value in its bytes.
+        if (ctypes_is_cdata(converted) && cdata_size(converted) == Py_ssize_t(spec.type.size)) {
+            std::memcpy(out, cdata_ptr(converted), spec.type.size);
+            return Converted::ok;
+        }
+        return Converted::not_here;
+    }
+    PyObject* param = PyObject_GetAttrString(value, "_as_parameter_");
+    if (!param) {
+        PyErr_Clear();
+        return Converted::not_here;
+    }
+    scratch.refs.push_back(param);
+    Converted c = convert_argument(spec, param, out, scratch);
+    if (c == Converted::not_here) return convert_slow(s, i, param, out, scratch, depth + 1);
+    return c;
+}
+
+PyObject* thunk_vectorcall(PyObject* self, PyObject* const* args, size_t nargsf,
+                           PyObject* kwnames) {
+    const ThunkState& s = *reinterpret_cast<ThunkObject*>(self)->s;
+    const Py_ssize_t nargs = PyVectorcall_NARGS(nargsf);
+    auto hand_to_ctypes = [&]() -> PyObject* {
+        return PyObject_Vectorcall(s.cfunc, args, nargsf, kwnames);
+    };
+    if ((kwnames && PyTuple_GET_SIZE(kwnames)) || nargs != Py_ssize_t(s.args.size())) {
+        if (s.ctypes_fallback) return hand_to_ctypes();
+        if (kwnames && PyTuple_GET_SIZE(kwnames))
+            return PyErr_Format(PyExc_TypeError, "%s takes no keyword arguments", s.name.c_str());
+        return PyErr_Format(PyExc_TypeError, "this function takes %zd argument%s (%zd given)",
+                            Py_ssize_t(s.args.size()), s.args.size() == 1 ? "" : "s", nargs);
+    }
+
+    alignas(16) unsigned char small_buffer[256];
+    std::unique_ptr<unsigned char[]> big_buffer;
+    unsigned char* buffer = small_buffer;
+    if (s.buffer_size > sizeof small_buffer) {
+        big_buffer.reset(new (std::align_val_t(16)) unsigned char[s.buffer_size]);
+        buffer = big_buffer.get();
+    }
+    CallScratch scratch;
+    for (size_t i = 0; i < s.args.size(); ++i) {
+        void* out = buffer + s.offsets[i];
+        Converted c = convert_argument(s.args[i], args[i], out, scratch);
+        if (c == Converted::not_here) c = convert_slow(s, i, args[i], out, scratch);
+        if (c == Converted::ok) continue;
+        if (s.ctypes_fallback) {
+            // ctypes converts it (or raises exactly what ctypes raises).
+            PyErr_Clear();
+            return hand_to_ctypes();
+        }
+        if (c == Converted::error) return wrap_argument_error(Py_ssize_t(i));
+        std::string msg = "wrong type: " + std::string(Py_TYPE(args[i])->tp_name) +
+                          " cannot be passed as " +
+                          reinterpret_cast<PyTypeObject*>(s.args[i].ctype)->tp_name;
+        return argument_error(Py_ssize_t(i), msg.c_str());
+    }
+
+    alignas(16) unsigned char small_result[64];
+    std::unique_ptr<unsigned char[]> big_result;
+    unsigned char* result = small_result;
+    if (s.result_type.size > sizeof small_result) {
+        big_result.reset(new (std::align_val_t(16)) unsigned char[s.result_type.size]);
+        result = big_result.get();
+    }
+    if (s.use_errno) {
+        if (!call_with_errno(s, result, buffer)) return nullptr;
+    } else if (s.release_gil) {
+        Py_BEGIN_ALLOW_THREADS;
+        s.fn(result, buffer);
+        Py_END_ALLOW_THREADS;
+    } else {
+        s.fn(result, buffer);
+    }
+    PyObject* r = convert_result(s.result_kind, s.result_type, s.restype, result);
+    if (!r || !s.errcheck) return r;
+    PyObject* call_args = PyTuple_New(nargs);
+    if (!call_args) {
+        Py_DECREF(r);
+        return nullptr;
+    }
+    for (Py_ssize_t i = 0; i < nargs; ++i)
+        PyTuple_SET_ITEM(call_args, i, Py_NewRef(args[i]));
+    PyObject* checked = PyObject_CallFunctionObjArgs(s.errcheck, r, s.cfunc, call_args, nullptr);
+    Py_DECREF(call_args);
+    Py_DECREF(r);
+    return checked;
+}
+
+void thunk_dealloc(PyObject* self) {
+    auto* t = reinterpret_cast<ThunkObject*>(self);
+    PyObject_GC_UnTrack(self);
+    if (t->s) {
+        for (auto& a : t->s->args) {
+            Py_XDECREF(a.ctype);
+            Py_XDECREF(a.item_type);
+        }
+        Py_XDECREF(t->s->restype);
+        Py_XDECREF(t->s->cfunc);
+        Py_XDECREF(t->s->errcheck);
+        Py_XDECREF(t->s->argtypes);
+        delete t->s;
+        t->s = nullptr;
+    }
+    PyTypeObject* type = Py_TYPE(self);
+    type->tp_free(self);
+    Py_DECREF(type);
+}
+
+int thunk_traverse(PyObject* self, visitproc visit, void* arg) {
+    auto* t = reinterpret_cast<ThunkObject*>(self);
+    Py_VISIT(Py_TYPE(self));
+    if (!t->s) return 0;
+    for (auto& a : t->s->args) {
+        Py_VISIT(a.ctype);
+        Py_VISIT(a.item_type);
+    }
+    Py_VISIT(t->s->restype);
+    Py_VISIT(t->s->cfunc);
+    Py_VISIT(t->s->errcheck);
+    Py_VISIT(t->s->argtypes);
+    return 0;
+}
+
+int thunk_clear(PyObject* self) {
+    auto* t = reinterpret_cast<ThunkObject*>(self);
+    if (!t->s) return 0;
+    Py_CLEAR(t->s->errcheck);
+    return 0;
+}
+
+PyObject* thunk_repr(PyObject* self) {
+    const ThunkState& s = *reinterpret_cast<ThunkObject*>(self)->s;
+    return PyUnicode_FromFormat("<ctabi.Thunk %s: %s>", s.name.c_str(), s.signature.c_str());
+}
+
+PyObject* get_address(PyObject* self, void*) {
+    return PyLong_FromVoidPtr(reinterpret_cast<ThunkObject*>(self)->s->forward.address());
+}
+PyObject* get_signature(PyObject* self, void*) {
+    return PyUnicode_FromString(reinterpret_cast<ThunkObject*>(self)->s->signature.c_str());
+}
+PyObject* get_cfunc(PyObject* self, void*) {
+    return Py_NewRef(reinterpret_cast<ThunkObject*>(self)->s->cfunc);
+}
+PyObject* get_argtypes(PyObject* self, void*) {
+    return Py_NewRef(reinterpret_cast<ThunkObject*>(self)->s->argtypes);
+}
+PyObject* get_restype(PyObject* self, void*) {
+    return Py_NewRef(reinterpret_cast<ThunkObject*>(self)->s->restype);
+}
+PyObject* get_canonical(PyObject* self, void*) {
+    auto sig = reinterpret_cast<ThunkObject*>(self)->s->forward.canonical_signature();
+    return PyUnicode_FromString(sig.to_string().c_str());
+}
+PyObject* get_release_gil(PyObject* self, void*) {
+    return PyBool_FromLong(reinterpret_cast<ThunkObject*>(self)->s->release_gil);
+}
+
+PyGetSetDef thunk_getset[] = {
+    {"address", get_address, nullptr,
+     "The forward thunk: a native C function with the canonical signature (see "
+     "canonical_signature) that calls the C function; for numba and C callers.",
+     nullptr},
+    {"signature", get_signature, nullptr, "The C signature, in ctabi's text form.", nullptr},
+    {"canonical_signature", get_canonical, nullptr, "The signature of `address`.", nullptr},
+    {"cfunc", get_cfunc, nullptr, "The ctypes function this thunk calls.", nullptr},
+    {"argtypes", get_argtypes, nullptr, "The argtypes the thunk was built from.", nullptr},
+    {"restype", get_restype, nullptr, "The restype the thunk was built from.", nullptr},
+    {"release_gil", get_release_gil, nullptr, "Whether calls release the GIL.", nullptr},
+    {nullptr, nullptr, nullptr, nullptr, nullptr},
+};
+
+PyMemberDef thunk_members[] = {
+    {"__vectorcalloffset__", T_PYSSIZET, offsetof(ThunkObject, vectorcall), READONLY, nullptr},
+    {nullptr, 0, 0, 0, nullptr},
+};
+
+PyObject* thunk_new_refused(PyTypeObject*, PyObject*, PyObject*) {
+    PyErr_SetString(PyExc_TypeError, "use ctabi.thunk(cfunc) to make a Thunk");
+    return nullptr;
+}
+
+PyType_Slot thunk_slots[] = {
+    {Py_tp_dealloc, reinterpret_cast<void*>(thunk_dealloc)},
+    {Py_tp_traverse, reinterpret_cast<void*>(thunk_traverse)},
+    {Py_tp_clear, reinterpret_cast<void*>(thunk_clear)},
+    {Py_tp_repr, reinterpret_cast<void*>(thunk_repr)},
+    {Py_tp_call, reinterpret_cast<void*>(PyVectorcall_Call)},
+    {Py_tp_getset, thunk_getset},
+    {Py_tp_members, thunk_members},
+    {Py_tp_new, reinterpret_cast<void*>(thunk_new_refused)},
+    {Py_tp_doc, const_cast<char*>(
+                    "A C function called through ctabi: same arguments, results and errors "
+                    "as the ctypes function it was made from (ctabi.thunk).")},
+    {0, nullptr},
+};
+
+PyType_Spec thunk_spec = {
+    "ctabi.Thunk",
+    sizeof(ThunkObject),
+    0,
+    Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC | Py_TPFLAGS_HAVE_VECTORCALL,
+    thunk_slots,
+};
+
+} // namespace
+
+PyObject* make_thunk_type() {
+    PyObject* ctypes = PyImport_ImportModule("ctypes");
+    if (!ctypes) return nullptr;
+    g_get_errno = PyObject_GetAttrString(ctypes, "get_errno");
+    g_set_errno = PyObject_GetAttrString(ctypes, "set_errno");
+    Py_DECREF(ctypes);
+    if (!g_get_errno || !g_set_errno) return nullptr;
+    return PyType_FromSpec(&thunk_spec);
+}
+
+PyObject* new_thunk(PyObject* type, const ThunkSpec& spec) {
+    auto fail = [](const std::string& message) -> PyObject* {
+        PyErr_SetString(PyExc_TypeError, message.c_str());
+        return nullptr;
+    };
+    auto sig = abi::parse_signature(spec.signature);
+    if (!sig) return fail(spec.name + ": " + sig.error().message);
+    const Py_ssize_t n = PyTuple_GET_SIZE(spec.argtypes);
+    if (size_t(n) != sig->args.size() || spec.kinds.size() != sig->args.size())
+        return fail("ctabi: argtypes and signature disagree (internal error)");
+
+    auto state = std::make_unique<ThunkState>();
+    auto inv = make_packed_invoker(*sig, spec.address);
+    if (!inv) return fail(spec.name + ": " + inv.error().message);
+    auto fwd = make_thunk(*sig, spec.address);
+    if (!fwd) return fail(spec.name + ": " + fwd.error().message);
+    state->invoker = std::move(*inv);
+    state->forward = std::move(*fwd);
+    state->fn = state->invoker.entry();
+    abi::ArgumentBuffer buffer = state->invoker.buffer();
+    state->offsets = buffer.offsets;
+    state->buffer_size = buffer.size;
+    state->custom_base.resize(size_t(n), ArgKind::integer);
+    for (Py_ssize_t i = 0; i < n; ++i) {
+        ArgSpec a;
+        std::string kind = spec.kinds[size_t(i)];
+        if (kind.rfind("custom:", 0) == 0) {
+            if (!parse_arg_kind(kind.substr(7), &state->custom_base[size_t(i)]))
+                return fail("ctabi: unknown conversion " + kind);
+            kind = "custom";
+        }
+        if (!parse_arg_kind(kind, &a.kind)) return fail("ctabi: unknown conversion " + kind);
+        a.type = sig->args[size_t(i)];
+        a.ctype = Py_NewRef(PyTuple_GET_ITEM(spec.argtypes, i));
+        if (a.kind == ArgKind::pointer || a.kind == ArgKind::array) {
+            a.item_type = PyObject_GetAttrString(a.ctype, "_type_");
+            if (!a.item_type) {
+                Py_DECREF(a.ctype);
+                return nullptr;
+            }
+        }
+        state->args.push_back(a);
+    }
+    if (!parse_result_kind(spec.result_kind, &state->result_kind))
+        return fail("ctabi: unknown result conversion " + spec.result_kind);
+    state->result_type = sig->result;
+    state->restype = Py_NewRef(spec.restype);
+    state->cfunc = Py_NewRef(spec.cfunc);
+    state->errcheck = spec.errcheck && spec.errcheck != Py_None ? Py_NewRef(spec.errcheck) : nullptr;
+    state->argtypes = Py_NewRef(spec.argtypes);
+    state->release_gil = spec.release_gil;
+    state->use_errno = spec.use_errno;
+    state->ctypes_fallback = spec.ctypes_fallback;
+    state->signature = sig->to_string();
+    state->name = spec.name;
+
+    auto* obj = PyObject_GC_New(ThunkObject, reinterpret_cast<PyTypeObject*>(type));
+    if (!obj) return nullptr;
+    obj->vectorcall = thunk_vectorcall;
+    obj->s = state.release();
+    PyObject_GC_Track(reinterpret_cast<PyObject*>(obj));
+    return reinterpret_cast<PyObject*>(obj);
+}
+
+} // namespace ctabi::python
