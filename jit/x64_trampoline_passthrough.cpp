@@ -25,6 +25,14 @@ Error not_applicable(const std::string& why) {
     return Error{"no pass-through trampoline: " + why};
 }
 
+// Where the callee finds the argument. An indirect argument's copy is made
+// by the caller in its own frame; the callee sees only the pointer (the
+// piece), so where the copy sits (copy_offset, which an appended argument
+// can shift) does not matter here.
+bool same_for_the_callee(const abi::ArgLayout& a, const abi::ArgLayout& b) {
+    return a.index == b.index && a.kind == b.kind && a.pieces == b.pieces;
+}
+
 } // namespace
 
 Result<GeneratedCode> emit_trampoline_passthrough(const abi::CallLayout& layout,
@@ -36,14 +44,12 @@ Result<GeneratedCode> emit_trampoline_passthrough(const abi::CallLayout& layout,
     if (layout.conv != extended.conv || extended.args.size() != layout.args.size() + 1)
         return not_applicable("the layouts are not of one signature and its extension");
     for (size_t i = 0; i < layout.args.size(); ++i)
-        if (!(layout.args[i] == extended.args[i]))
+        if (!same_for_the_callee(layout.args[i], extended.args[i]))
             return not_applicable("argument " + std::to_string(layout.args[i].index) + " moves");
     if (!(layout.result == extended.result)) return not_applicable("the result moves");
     if (layout.vector_count >= 0 || extended.vector_count >= 0) return not_applicable("variadic");
-    if (layout.copy_area_size || extended.copy_area_size)
-        return not_applicable("caller-made copies"); // never for the caller-side layouts here
-    if (extended.stack_align > 16 || layout.callee_pops || extended.callee_pops)
-        return not_applicable("over-aligned stack or callee-popped arguments");
+    if (layout.callee_pops || extended.callee_pops)
+        return not_applicable("callee-popped arguments");
 
     const abi::ArgLayout& data_arg = extended.args.back();
     if (data_arg.kind != abi::PassKind::direct || data_arg.pieces.size() != 1)
@@ -61,10 +67,12 @@ Result<GeneratedCode> emit_trampoline_passthrough(const abi::CallLayout& layout,
         return install(code);
     }
 
-    // A frame repeating the stack arguments. Both conventions call with rsp
-    // 16-byte aligned; the frame keeps it so. Only rax and r11 are used:
-    // they are scratch in both conventions (xmm15, copy_bytes' scratch, is
-    // callee-saved under Win64).
+    // A frame repeating the stack arguments.
+    if (extended.stack_align > 16)
+        return not_applicable("a stack argument needs more than 16-byte alignment");
+    // Both conventions call with rsp 16-byte aligned; the frame keeps it so. Only rax and r11 are
+    // used: they are scratch in both conventions (xmm15, copy_bytes' scratch, is callee-saved under
+    // Win64).
     const uint32_t frame = frame_size(extended.stack_size, 0, 16);
     a.sub(x86::rsp, frame);
     const int32_t caller = int32_t(frame) + 8; // rsp at the foreign call, from here

@@ -200,13 +200,25 @@ struct ctabi::c_type<Wide> {
 namespace {
 
 TEST(Callback, TypedHandlersUseTheGeneralBodyOtherwise) {
-    // A 32-aligned struct on the stack: the frame a pass-through body would
-    // repeat it in needs a stricter alignment, so the general body serves.
-    auto cb = ctabi::make_callback<double(int32_t, Wide)>(
-        [](int32_t k, Wide w) { return k * (w.x[0] + w.x[1] + w.x[2] + w.x[3]); });
+    // Six integers fill the registers, so the state pointer would go on the
+    // stack after a 32-aligned struct: the frame a pass-through body would
+    // repeat them in needs a stricter alignment, so the general body serves.
+    using I = int64_t;
+    auto cb = ctabi::make_callback<double(I, I, I, I, I, I, Wide)>(
+        [](I a, I b, I c, I d, I e, I f, Wide w) {
+            return double(a + b + c + d + e + f) * (w.x[0] + w.x[1] + w.x[2] + w.x[3]);
+        });
     ASSERT_TRUE(cb) << cb.error().message;
     EXPECT_FALSE(cb->is_passthrough());
-    EXPECT_EQ((cb->as<double(int32_t, Wide)>()(2, Wide{{1, 2, 3, 4}})), 20.0);
+    EXPECT_EQ((cb->as<double(I, I, I, I, I, I, Wide)>()(1, 1, 1, 1, 1, 1, Wide{{1, 2, 3, 4}})),
+              60.0);
+    // With a register left for the pointer, the struct stays where the
+    // caller put it and the pass-through shape serves.
+    auto reg = ctabi::make_callback<double(int32_t, Wide)>(
+        [](int32_t k, Wide w) { return k * (w.x[0] + w.x[1] + w.x[2] + w.x[3]); });
+    ASSERT_TRUE(reg);
+    EXPECT_TRUE(reg->is_passthrough());
+    EXPECT_EQ((reg->as<double(int32_t, Wide)>()(2, Wide{{1, 2, 3, 4}})), 20.0);
 }
 
 TEST(Callback, QsortAndBsearchCallBack) {

@@ -1,7 +1,7 @@
 // The differential execution test: signatures (a fixed list pinning the
 // classic rules, and seeded random ones) are turned into C callees by
 // diff_gen, compiled by GCC and by Clang as System V and as ms_abi, loaded,
-// and every case is called five ways:
+// and every case is called six ways:
 //   - a bound invoker (make_invoker(sig, callee)),
 //   - an unbound invoker (make_invoker(sig), the target passed at the call),
 //   - a packed invoker (make_packed_invoker(sig, callee)), the arguments
@@ -11,7 +11,12 @@
 //   - a callback (make_callback(sig, handler)), called by C code with the
 //     case's own foreign prototype; its handler forwards the call to the
 //     callee through a bound invoker, so the callee checks the arguments the
-//     trampoline gathered and C checks the result it returned.
+//     trampoline gathered and C checks the result it returned,
+//   - a pass-through callback (make_callback_from_state with the case's
+//     generated pt_<i>, non-variadic cases), called like the callback: its
+//     calls reach pt_<i>(args..., state), which forwards them to the callee,
+//     or, where the signature does not allow it, a fallback handler that
+//     forwards them through a bound invoker.
 // The callee checks every scalar leaf it receives; the result is checked
 // leaf by leaf; the call is made through a stub that also checks the
 // host's callee-saved registers, rsp, the x87 stack, DF and MXCSR.
@@ -390,6 +395,7 @@ struct Library {
     int* failures = nullptr;
     int* calls = nullptr;
     const char* log = nullptr;
+    void* const* pt_data = nullptr; // diff_pt_data: the last pass-through data pointer
 };
 
 bool load(const std::string& path, size_t chunks, size_t expected, Library* lib,
@@ -408,6 +414,7 @@ bool load(const std::string& path, size_t chunks, size_t expected, Library* lib,
     lib->failures = static_cast<int*>(sym("diff_failures"));
     lib->calls = static_cast<int*>(sym("diff_calls"));
     lib->log = static_cast<const char*>(sym("diff_log"));
+    lib->pt_data = static_cast<void* const*>(sym("diff_pt_data"));
     for (size_t k = 0; k < chunks; ++k) {
         auto* table = static_cast<const diff_case*>(sym("diff_cases_" + std::to_string(k)));
         auto* count = static_cast<const unsigned*>(sym("diff_case_count_" + std::to_string(k)));
@@ -433,9 +440,9 @@ struct Failure {
     std::string detail;
 };
 
-enum class Mode { bound_invoker, unbound_invoker, packed_invoker, thunk, callback };
+enum class Mode { bound_invoker, unbound_invoker, packed_invoker, thunk, callback, passthrough };
 constexpr Mode kModes[] = {Mode::bound_invoker, Mode::unbound_invoker, Mode::packed_invoker,
-                           Mode::thunk, Mode::callback};
+                           Mode::thunk,         Mode::callback,        Mode::passthrough};
 const char* mode_name(Mode m) {
     switch (m) {
     case Mode::bound_invoker: return "bound invoker";
@@ -443,6 +450,7 @@ const char* mode_name(Mode m) {
     case Mode::packed_invoker: return "packed invoker";
     case Mode::thunk: return "forward thunk";
     case Mode::callback: return "callback";
+    case Mode::passthrough: return "pass-through callback";
     }
     return "?";
 }
@@ -485,6 +493,21 @@ struct ForwardingHandler {
     }
 };
 
+// The pass-through mode's state: pt_<i> receives its address as the data
+// pointer; the fallback handler (signatures that cannot take the
+// pass-through shape) forwards the call to the callee through the bound
+// invoker.
+struct PassthroughState final : ctabi::detail::CallbackState {
+    ctabi::Invoker invoker;
+    int fallback_calls = 0;
+
+    static void fallback(void* data, void* result, void* const* args) noexcept {
+        auto& self = *static_cast<PassthroughState*>(data);
+        ++self.fallback_calls;
+        self.invoker(result, args);
+    }
+};
+
 class CaseRunner {
 public:
     explicit CaseRunner(const Library& lib) : lib_(lib) {}
@@ -519,6 +542,11 @@ public:
     }
 
     size_t crashes() const { return crashes_; }
+    // Cases with a pass-through handler, those whose callback took the
+    // pass-through shape, and the signatures of the others.
+    size_t passthrough_cases() const { return passthrough_cases_; }
+    size_t passthrough_shaped() const { return passthrough_shaped_; }
+    const std::vector<std::string>& fallback_signatures() const { return fallback_signatures_; }
 
 private:
     std::string call(const ctabi::abi::Signature& sig, const diff_case& c, Mode mode) {
@@ -535,7 +563,9 @@ private:
         ctabi::Thunk thunk;
         ctabi::Callback callback;
         ForwardingHandler forward;
+        PassthroughState* pt_state = nullptr; // owned by `callback`
         std::vector<unsigned char> storage;
+        if (mode == Mode::passthrough && !c.passthrough) return ""; // variadic
         if (mode == Mode::packed_invoker) {
             auto r = ctabi::make_packed_invoker(sig, c.callee);
             if (!r) return "make_packed_invoker failed: " + r.error().message;
@@ -565,6 +595,23 @@ private:
             auto cb = ctabi::make_callback(sig, &ForwardingHandler::handle, &forward);
             if (!cb) return "make_callback failed: " + cb.error().message;
             callback = std::move(*cb);
+            fn = reinterpret_cast<uint64_t>(c.call_callback);
+            a0 = reinterpret_cast<uint64_t>(callback.address());
+        } else if (mode == Mode::passthrough) {
+            auto r = ctabi::make_invoker(sig, c.callee);
+            if (!r) return "make_invoker failed: " + r.error().message;
+            auto state = std::make_unique<PassthroughState>();
+            state->invoker = *r;
+            pt_state = state.get();
+            auto cb = ctabi::make_callback_from_state(sig, &PassthroughState::fallback,
+                                                      c.passthrough, std::move(state));
+            if (!cb) return "make_callback_from_state failed: " + cb.error().message;
+            callback = std::move(*cb);
+            ++passthrough_cases_;
+            if (callback.is_passthrough())
+                ++passthrough_shaped_;
+            else
+                fallback_signatures_.push_back(c.signature);
             fn = reinterpret_cast<uint64_t>(c.call_callback);
             a0 = reinterpret_cast<uint64_t>(callback.address());
         } else {
@@ -601,7 +648,23 @@ private:
             add("the callee ran " + std::to_string(*lib_.calls) + " times, not once");
         if (mode == Mode::callback && forward.calls != 1)
             add("the handler ran " + std::to_string(forward.calls) + " times, not once");
-        bool c_caller = mode == Mode::thunk || mode == Mode::callback;
+        if (mode == Mode::passthrough) {
+            void* data = *lib_.pt_data;
+            if (callback.is_passthrough()) {
+                if (data != pt_state)
+                    add("the pass-through handler received data " + hex(data) + ", not the state " +
+                        hex(pt_state));
+                if (pt_state->fallback_calls != 0)
+                    add("the fallback handler ran " + std::to_string(pt_state->fallback_calls) +
+                        " times in the pass-through shape");
+            } else {
+                if (pt_state->fallback_calls != 1)
+                    add("the fallback handler ran " + std::to_string(pt_state->fallback_calls) +
+                        " times, not once");
+                if (data != nullptr) add("the pass-through handler ran in the fallback shape");
+            }
+        }
+        bool c_caller = mode == Mode::thunk || mode == Mode::callback || mode == Mode::passthrough;
         if (c_caller && int(verdict) != 0 && *lib_.failures == 0)
             add("the C caller reported " + std::to_string(int(verdict)) +
                 " mismatches but logged none");
@@ -621,8 +684,17 @@ private:
         return problems;
     }
 
+    static std::string hex(const void* p) {
+        char buf[32];
+        std::snprintf(buf, sizeof buf, "%p", p);
+        return buf;
+    }
+
     const Library& lib_;
     size_t crashes_ = 0;
+    size_t passthrough_cases_ = 0;
+    size_t passthrough_shaped_ = 0;
+    std::vector<std::string> fallback_signatures_;
 };
 
 // The harness must be able to fail: on the loaded library, a call with a
@@ -815,8 +887,13 @@ void run_differential(const Params& p) {
     } else {
         std::printf("[ diff     ] files kept in %s\n", dir.string().c_str());
     }
-    std::printf("[ diff     ] %zu cases x %zu call paths, %zu failed\n", lib.cases.size(),
-                std::size(kModes), failures.size());
+    std::printf("[ diff     ] %zu cases x %zu call paths, %zu failed; pass-through shape in %zu "
+                "of %zu non-variadic cases\n",
+                lib.cases.size(), std::size(kModes), failures.size(), runner.passthrough_shaped(),
+                runner.passthrough_cases());
+    const auto& fallbacks = runner.fallback_signatures();
+    for (size_t f = 0; f < fallbacks.size() && f < 3; ++f)
+        std::printf("[ diff     ]   fallback shape: %s\n", fallbacks[f].c_str());
 }
 
 Params params(const char* compiler_name, Conv conv, bool fixed) {

@@ -704,7 +704,7 @@ public:
         else
             out_ += t.cname + " {";
         for (size_t i = 0; i < t.m.size(); ++i)
-            out_ += " " + decl(t.m[i], member(i)) + ";";
+            out_.append(" ").append(decl(t.m[i], member(i))).append(";");
         out_ += " };\n";
         if (t.pack) out_ += "#pragma pack(pop)\n";
         // The generator's layout (which the explicit text spells) is C's.
@@ -828,10 +828,12 @@ struct diff_case {
     int (*check_ret)(const void* result);
     int (*call_thunk)(void* thunk);
     int (*call_callback)(void* fp);
+    void* passthrough;
     const unsigned long long* sizes;
     unsigned nsizes;
 };
 extern int diff_calls;
+extern void* diff_pt_data;
 int diff_fail(int case_index, const char* leaf);
 /* The callee's stack pointer must be 16-byte aligned at its entry: a local
    that C aligns to 16 is misaligned otherwise (its address is laundered
@@ -857,12 +859,14 @@ int diff_fail(int case_index, const char* leaf);
 const char* kRuntime = R"(
 int diff_calls;
 int diff_failures;
+void* diff_pt_data;
 char diff_log[8192];
 static unsigned diff_log_len;
 
 void diff_reset(void) {
     diff_calls = 0;
     diff_failures = 0;
+    diff_pt_data = 0;
     diff_log_len = 0;
     diff_log[0] = 0;
 }
@@ -1052,6 +1056,20 @@ void emit_case(std::string& out, GSig& sig, int index, Rng& rng) {
     }
     out += "}\n";
 
+    // pt: a pass-through handler (non-variadic cases): the callee's
+    // parameters and one more, last `void* data`, in the case's convention;
+    // it records the data pointer and forwards the call to the callee.
+    if (!sig.variadic()) {
+        std::string fwd;
+        for (size_t i = 0; i < sig.args.size(); ++i)
+            fwd += (i ? ", a" : "a") + std::to_string(i);
+        out += std::string(win64 ? "__attribute__((ms_abi)) " : "") + rtype + " pt_" + I + "(" +
+               (sig.args.empty() ? std::string() : params + ", ") + "void* data) {\n";
+        out += "    diff_pt_data = data;\n";
+        out += std::string(sig.ret_void ? "    " : "    return ") + "callee_" + I + "(" + fwd +
+               ");\n}\n";
+    }
+
     out += "static void* argv_" + I + "[] = {";
     for (size_t i = 0; i < sig.args.size(); ++i)
         out += (i ? ", " : "") + std::string("(void*)&g") + I + "_" + std::to_string(i);
@@ -1227,10 +1245,10 @@ bool generate(const GenOptions& options, Generated* out, std::string* error) {
             std::string I = std::to_string(sigs[j].first);
             src += "    {" + I + ", " + c_string(out->cases[j].signature) + ", (void*)callee_" + I +
                    ", argv_" + I + ", check_ret_" + I + ", call_thunk_" + I + ", call_callback_" +
-                   I + ", sizes_" + I + ", " + std::to_string(sigs[j].second.args.size() + 1) +
-                   "},\n";
+                   I + ", " + (sigs[j].second.variadic() ? "0" : "(void*)pt_" + I) + ", sizes_" +
+                   I + ", " + std::to_string(sigs[j].second.args.size() + 1) + "},\n";
         }
-        if (first == last) src += "    {0, 0, 0, 0, 0, 0, 0, 0, 0},\n";
+        if (first == last) src += "    {0, 0, 0, 0, 0, 0, 0, 0, 0, 0},\n";
         src += "};\nconst unsigned diff_case_count_" + K + " = " + std::to_string(last - first) +
                ";\n";
         out->sources.push_back(std::move(src));

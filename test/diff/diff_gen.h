@@ -18,9 +18,12 @@
 //   - `call_callback_<i>(void*)`: calls a function pointer of the callee's
 //     own prototype (ms_abi and `...` included: a callback made for the
 //     signature) with the callee's argument values and checks its result;
+//   - `pt_<i>` (non-variadic cases): a pass-through handler of the case's
+//     convention, the callee's parameters plus a last `void* data`, which
+//     stores `data` in `diff_pt_data` and forwards the call to the callee;
 // and, per chunk k of cases, the table `struct diff_case diff_cases_<k>[]` with
 // `diff_case_count_<k>`; plus the failure log (`diff_reset`, `diff_failures`,
-// `diff_log`, `diff_calls`).
+// `diff_log`, `diff_calls`, `diff_pt_data`).
 #pragma once
 
 #include <cstdint>
@@ -80,6 +83,8 @@ struct diff_case {
     // Calls a callback (reverse trampoline) of the case's signature with the
     // callee's arguments and checks its result: 0, or the mismatches.
     int (*call_callback)(void* fp);
+    // pt_<i>, the pass-through handler; null for a variadic case.
+    void* passthrough;
     // sizeof of the result (0 for void), then of each argument.
     const unsigned long long* sizes;
     unsigned nsizes;
