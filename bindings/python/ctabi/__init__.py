@@ -15,9 +15,11 @@ type that calls a Python function.
 """
 
 import ctypes as _ctypes
+import re as _re
 
 from . import _ctabi
-from ._ctypes_map import UnsupportedType, arg_kind, ctypes_mishandles, result_kind, value_text
+from ._ctypes_map import (UnsupportedType, arg_kind, ctypes_mishandles, has_paramflags,
+                          result_kind, value_text)
 
 __all__ = ["thunk", "callback", "Thunk", "UnsupportedType", "signature_of", "classify"]
 __version__ = "0.1.0"
@@ -106,6 +108,21 @@ def thunk(cfunc, *, abi=None, release_gil=None, fixed_args=None):
     fallback = (conv == _HOST_ABI and fixed_args is None and
                 not any(ctypes_mishandles(t) for t in argtypes) and
                 not (isinstance(restype, type) and ctypes_mishandles(restype)))
+    if fixed_args is not None:
+        for i in range(fixed_args, len(argtypes)):
+            t = argtypes[i]
+            if isinstance(t, type) and issubclass(t, _ctypes._SimpleCData) and t._type_ == "f":
+                raise UnsupportedType(
+                    "%s: argument %d: c_float as a variadic argument; C promotes float to "
+                    "double there, so use c_double" % (name, i + 1))
+    # A function made from a prototype with paramflags takes and returns its
+    # arguments in ctypes' own way (output parameters, keywords): every call
+    # goes to ctypes, so the semantics stay ctypes'.
+    always_ctypes = bool(has_paramflags(cfunc))
+    if always_ctypes and not fallback:
+        raise UnsupportedType("%s: a function with paramflags (output parameters) can only be "
+                              "called the way ctypes calls it, which this signature or abi "
+                              "does not allow" % name)
     if release_gil is None:
         release_gil = not (flags & _FUNCFLAG_PYTHONAPI)
     kind_names = []
@@ -113,9 +130,19 @@ def thunk(cfunc, *, abi=None, release_gil=None, fixed_args=None):
         if kind == "custom":
             kind = "custom:" + _base_kind(t)
         kind_names.append(kind)
-    return _ctabi.make_thunk(signature, address, argtypes, kind_names, restype, rkind, cfunc,
-                             cfunc.errcheck if hasattr(cfunc, "errcheck") else None,
-                             bool(release_gil), bool(flags & _FUNCFLAG_USE_ERRNO), fallback, name)
+    try:
+        return _ctabi.make_thunk(signature, address, argtypes, kind_names, restype, rkind, cfunc,
+                                 cfunc.errcheck if hasattr(cfunc, "errcheck") else None,
+                                 bool(release_gil), bool(flags & _FUNCFLAG_USE_ERRNO), fallback,
+                                 always_ctypes, name)
+    except TypeError as e:
+        raise TypeError(_one_based(str(e))) from None
+
+
+def _one_based(message):
+    """ctabi's core numbers arguments from 0; Python users (and ctypes) from 1."""
+    return _re.sub(r"\bargument (\d+)\b", lambda m: "argument %d" % (int(m.group(1)) + 1),
+                   message)
 
 
 def _base_kind(t):
@@ -160,8 +187,14 @@ def callback(functype, pyfunc, *, abi=None):
     except UnsupportedType as e:
         raise UnsupportedType("callback: %s" % e) from None
     signature = signature_of(argtypes, restype, conv)
-    owner = _ctabi.make_callback(signature, argtypes, arg_kinds, restype, res_kind, pyfunc)
+    try:
+        owner = _ctabi.make_callback(signature, argtypes, arg_kinds, restype, res_kind, pyfunc)
+    except TypeError as e:
+        raise TypeError(_one_based(str(e))) from None
     func = functype(owner.address)
+    # The owner (the trampoline) holds pyfunc borrowed: the strong reference
+    # is this attribute, which the garbage collector sees, so a pyfunc that
+    # refers to its own callback is collected as with ctypes.
     func._ctabi_callback = owner
     func._ctabi_pyfunc = pyfunc
     return func

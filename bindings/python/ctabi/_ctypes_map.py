@@ -10,6 +10,7 @@ is C++ (_ctabi). A ctypes type maps to
 """
 
 import ctypes
+import types
 
 # ctypes' simple type codes (the `_type_` of _SimpleCData subclasses).
 _INT_CODES = "bBhHiIlLqQ"
@@ -86,6 +87,9 @@ def value_text(t, where):
         fields = getattr(t, "_fields_", None)
         if fields is None:
             raise UnsupportedType("%s: %s has no _fields_ (an incomplete type)" % (where, _type_name(t)))
+        if not fields or ctypes.sizeof(t) == 0:
+            raise UnsupportedType("%s: %s is empty; C has no empty structures or unions to pass"
+                                  % (where, _type_name(t)))
         parts = []
         for f in fields:
             name, ftype = f[0], f[1]
@@ -107,25 +111,30 @@ def value_text(t, where):
 
 
 def ctypes_mishandles(t):
-    """True when ctypes itself passes or returns a value of type t wrongly on
-    x86-64 (a union by value, or an aggregate holding an array or a union):
-    such calls must never be handed back to ctypes."""
-    if _is_array(t):
+    """True when ctypes itself passes or returns a value of type t by value
+    wrongly on x86-64: a union, or a structure holding an array, a union or
+    a field off its natural alignment (_pack_). Calls with such values must
+    never be handed back to ctypes."""
+    if not _is_aggregate(t):
+        return False
+    if issubclass(t, ctypes.Union):
         return True
-    if _is_aggregate(t):
-        if issubclass(t, ctypes.Union):
+    for f in t._fields_:
+        ftype = f[1]
+        if _is_array(ftype) or ctypes_mishandles(ftype):
             return True
-        return any(ctypes_mishandles(f[1]) or _is_array(f[1]) for f in t._fields_)
+        if getattr(t, f[0]).offset % ctypes.alignment(ftype):
+            return True
     return False
 
 
 def _has_own_from_param(t):
-    """True when a ctypes type (or a base of it below ctypes' own classes)
-    overrides from_param: its conversions are its own business."""
+    """True when a ctypes type (or a base of it) defines from_param in
+    Python: its conversions are its own business. ctypes' own from_param
+    methods (c_char_p's, POINTER types', ...) are built in."""
     for klass in t.__mro__:
-        if klass.__module__ == "_ctypes" or klass is object:
-            return False
-        if "from_param" in vars(klass):
+        own = vars(klass).get("from_param")
+        if isinstance(own, (classmethod, staticmethod, types.FunctionType)):
             return True
     return False
 
@@ -183,3 +192,36 @@ def result_kind(t):
         raise UnsupportedType("restype: %s is an array; C functions cannot return arrays"
                               % _type_name(t))
     raise UnsupportedType("restype %r is not a ctypes type" % (t,))
+
+
+def _paramflags_offset():
+    """Where a ctypes function object keeps its paramflags (None when this
+    interpreter's layout cannot be confirmed). ctypes exposes them nowhere,
+    so two probe functions, with and without paramflags, locate the field."""
+    try:
+        libc = ctypes.CDLL(None)
+        proto = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_int)
+        flags = ((1, "x"),)
+        with_flags = proto(("abs", libc), flags)
+        without = proto(("abs", libc))
+        size = type(with_flags).__basicsize__
+        raw = ctypes.string_at(id(with_flags), size)
+        plain = ctypes.string_at(id(without), size)
+        want = id(flags).to_bytes(ctypes.sizeof(ctypes.c_void_p), "little")
+        for off in range(0, size - len(want) + 1, ctypes.sizeof(ctypes.c_void_p)):
+            if raw[off:off + len(want)] == want and not any(plain[off:off + len(want)]):
+                return off
+    except Exception:
+        pass
+    return None
+
+
+_PARAMFLAGS_OFFSET = _paramflags_offset()
+
+
+def has_paramflags(cfunc):
+    """True when the ctypes function was made from a prototype with
+    paramflags (output parameters, keyword arguments); None if unknown."""
+    if _PARAMFLAGS_OFFSET is None or type(cfunc).__basicsize__ < _PARAMFLAGS_OFFSET + 8:
+        return None
+    return bool(ctypes.c_void_p.from_address(id(cfunc) + _PARAMFLAGS_OFFSET).value)

@@ -35,7 +35,9 @@ std::unique_ptr<PyCallback> PyCallback::make(const PyCallbackSpec& spec, std::st
             }
         }
     }
-    cb->pyfunc_ = Py_NewRef(spec.pyfunc);
+    // Borrowed: the Python object returned by ctabi.callback holds pyfunc
+    // (where the garbage collector sees it) and this callback's owner.
+    cb->pyfunc_ = spec.pyfunc;
     cb->signature_ = sig->to_string();
     auto made = make_callback(*sig, &PyCallback::handle, cb.get());
     if (!made) return *error = made.error().message, nullptr;
@@ -49,7 +51,6 @@ PyCallback::~PyCallback() {
         Py_DECREF(t);
     Py_XDECREF(result_.ctype);
     Py_XDECREF(result_.item_type);
-    Py_XDECREF(pyfunc_);
 }
 
 void PyCallback::handle(void* self, void* result, void* const* args) {

@@ -59,25 +59,45 @@ bool pointer_held_by(PyObject* value, void* out) {
     return true;
 }
 
-Converted integer(const abi::Type& t, PyObject* value, void* out) {
-    // ctypes: floats are refused, ints are masked to the width (no overflow
-    // error); other objects go to ctypes (__index__, _as_parameter_).
-    if (!PyLong_Check(value)) return Converted::not_here;
+// An instance of the argument's own ctypes type (or a subclass): its bytes,
+// as ctypes' from_param takes it.
+bool same_ctype_instance(const ArgSpec& spec, PyObject* value, void* out) {
+    if (!spec.ctype || !PyObject_TypeCheck(value, reinterpret_cast<PyTypeObject*>(spec.ctype)) ||
+        cdata_size(value) < Py_ssize_t(spec.type.size))
+        return false;
+    std::memcpy(out, cdata_ptr(value), spec.type.size);
+    return true;
+}
+
+Converted integer(const ArgSpec& spec, PyObject* value, void* out) {
+    // ctypes: floats are refused; ints and objects with __index__ are masked
+    // to the width (no overflow error).
+    if (!PyLong_Check(value)) {
+        if (same_ctype_instance(spec, value, out)) return Converted::ok;
+        if (PyFloat_Check(value) || !PyIndex_Check(value)) return Converted::not_here;
+    }
     unsigned long long v = PyLong_AsUnsignedLongLongMask(value);
     if (v == static_cast<unsigned long long>(-1) && PyErr_Occurred()) {
         PyErr_Clear();
         return Converted::not_here;
     }
-    std::memcpy(out, &v, t.size); // little-endian: the low bytes
+    std::memcpy(out, &v, spec.type.size); // little-endian: the low bytes
     return Converted::ok;
 }
 
-Converted floating(const abi::Type& t, PyObject* value, void* out) {
+Converted floating(const ArgSpec& spec, PyObject* value, void* out) {
+    // ctypes: PyFloat_AsDouble, so floats, ints and objects with __float__
+    // or __index__.
+    const abi::Type& t = spec.type;
     double d;
     if (PyFloat_CheckExact(value)) {
         d = PyFloat_AS_DOUBLE(value);
-    } else if (PyLong_CheckExact(value)) {
-        d = PyLong_AsDouble(value);
+    } else if (same_ctype_instance(spec, value, out)) {
+        return Converted::ok;
+    } else if (PyFloat_Check(value) || PyLong_Check(value) ||
+               (Py_TYPE(value)->tp_as_number && (Py_TYPE(value)->tp_as_number->nb_float ||
+                                                 Py_TYPE(value)->tp_as_number->nb_index))) {
+        d = PyFloat_AsDouble(value);
         if (d == -1.0 && PyErr_Occurred()) {
             PyErr_Clear();
             return Converted::not_here;
@@ -105,13 +125,41 @@ Converted wide_string(PyObject* value, void* out, CallScratch& scratch) {
     return Converted::ok;
 }
 
+// c_char_p / c_wchar_p from ctypes objects, as their from_param takes
+// them: an instance of the type, an array of or pointer to the character
+// type, a byref().
+Converted string_object(const ArgSpec& spec, PyObject* value, void* out, char item) {
+    if (spec.ctype && PyObject_TypeCheck(value, reinterpret_cast<PyTypeObject*>(spec.ctype))) {
+        std::memcpy(out, cdata_ptr(value), sizeof(void*));
+        return Converted::ok;
+    }
+    if (char code = ctypes_item_code(value); code == item) {
+        if (ctypes_is_array(value)) return store_pointer(out, cdata_ptr(value)), Converted::ok;
+        std::memcpy(out, cdata_ptr(value), sizeof(void*));
+        return Converted::ok;
+    }
+    return Converted::not_here;
+}
+
+// A byref() of an instance of `item` (ctypes checks the referenced type).
+bool byref_of(PyObject* value, PyObject* item, void* out) {
+    void* p;
+    if (!item || !PyType_Check(item) || !carg_pointer(value, &p)) return false;
+    PyObject* target = PyObject_GetAttrString(value, "_obj");
+    if (!target) return PyErr_Clear(), false;
+    const bool same = PyObject_TypeCheck(target, reinterpret_cast<PyTypeObject*>(item));
+    Py_DECREF(target);
+    if (same) store_pointer(out, p);
+    return same;
+}
+
 } // namespace
 
 Converted convert_argument(const ArgSpec& spec, PyObject* value, void* out,
                            CallScratch& scratch) {
     switch (spec.kind) {
-    case ArgKind::integer: return integer(spec.type, value, out);
-    case ArgKind::floating: return floating(spec.type, value, out);
+    case ArgKind::integer: return integer(spec, value, out);
+    case ArgKind::floating: return floating(spec, value, out);
     case ArgKind::boolean: {
         int truth = PyObject_IsTrue(value);
         if (truth < 0) return Converted::error;
@@ -139,11 +187,11 @@ Converted convert_argument(const ArgSpec& spec, PyObject* value, void* out,
     case ArgKind::charp:
         if (value == Py_None) return store_pointer(out, nullptr), Converted::ok;
         if (PyBytes_Check(value)) return store_pointer(out, PyBytes_AS_STRING(value)), Converted::ok;
-        return Converted::not_here;
+        return string_object(spec, value, out, 'c');
     case ArgKind::wcharp:
         if (value == Py_None) return store_pointer(out, nullptr), Converted::ok;
         if (PyUnicode_Check(value)) return wide_string(value, out, scratch);
-        return Converted::not_here;
+        return string_object(spec, value, out, 'u');
     case ArgKind::voidp:
         if (value == Py_None) return store_pointer(out, nullptr), Converted::ok;
         if (PyLong_Check(value)) {
@@ -158,6 +206,7 @@ Converted convert_argument(const ArgSpec& spec, PyObject* value, void* out,
         if (PyUnicode_Check(value)) return wide_string(value, out, scratch);
         if (ctypes_is_array(value)) return store_pointer(out, cdata_ptr(value)), Converted::ok;
         if (pointer_held_by(value, out)) return Converted::ok;
+        if (void* p; carg_pointer(value, &p)) return store_pointer(out, p), Converted::ok;
         return Converted::not_here;
     case ArgKind::pointer:
         if (value == Py_None) return store_pointer(out, nullptr), Converted::ok;
@@ -167,9 +216,13 @@ Converted convert_argument(const ArgSpec& spec, PyObject* value, void* out,
         }
         if (ctypes_is_array_of(value, spec.item_type))
             return store_pointer(out, cdata_ptr(value)), Converted::ok;
+        // ctypes passes an instance of the pointed-to type by reference.
+        if (spec.auto_byref && spec.item_type && PyType_Check(spec.item_type) &&
+            PyObject_TypeCheck(value, reinterpret_cast<PyTypeObject*>(spec.item_type)))
+            return store_pointer(out, cdata_ptr(value)), Converted::ok;
+        if (byref_of(value, spec.item_type, out)) return Converted::ok;
         return Converted::not_here;
     case ArgKind::funcptr:
-        if (value == Py_None) return store_pointer(out, nullptr), Converted::ok;
         if (PyObject_TypeCheck(value, reinterpret_cast<PyTypeObject*>(spec.ctype))) {
             std::memcpy(out, cdata_ptr(value), sizeof(void*));
             return Converted::ok;

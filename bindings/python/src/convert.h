@@ -60,6 +60,10 @@ struct ArgSpec {
     PyObject* ctype = nullptr;
     // Pointer: the pointee type (for arrays of it); array: the element type.
     PyObject* item_type = nullptr;
+    // Pointer: an instance of the pointee is passed by reference (ctypes
+    // does so except for POINTER(c_char) and POINTER(c_wchar), whose
+    // from_param is c_char_p's and c_wchar_p's).
+    bool auto_byref = true;
 };
 
 // What one call has to release afterwards: wide strings made for c_wchar_p.

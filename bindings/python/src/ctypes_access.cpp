@@ -25,6 +25,20 @@ struct CDataHead {
 };
 bool g_direct = false;
 
+// CPython's PyCArgObject (what byref() makes): PyObject_HEAD; ffi_type*
+// pffi_type; char tag; union value (16-byte aligned: it holds a long
+// double), whose `p` member is the address. Verified before use.
+struct CArgHead {
+    PyObject_HEAD
+    void* pffi_type;
+    char tag;
+    alignas(16) union {
+        void* p;
+        long double d;
+    } value;
+};
+PyTypeObject* g_carg_type = nullptr;
+
 bool type_code_is_pointer(PyObject* type) {
     PyObject* code = PyObject_GetAttrString(type, "_type_");
     if (!code) {
@@ -84,6 +98,31 @@ bool init_ctypes_access() {
         PyErr_Clear();
     }
     Py_DECREF(probe);
+
+    // byref(x, 4) must read back as x's address + 4 with tag 'P'.
+    PyObject* m = PyImport_ImportModule("ctypes");
+    if (!m) return false;
+    PyObject* x = PyObject_CallMethod(m, "c_int64", nullptr);
+    PyObject* ref = x ? PyObject_CallMethod(m, "byref", "Oi", x, 4) : nullptr;
+    Py_DECREF(m);
+    if (!ref) {
+        Py_XDECREF(x);
+        return false;
+    }
+    auto* head = reinterpret_cast<CArgHead*>(ref);
+    if (std::strcmp(Py_TYPE(ref)->tp_name, "CArgObject") == 0 && head->tag == 'P' &&
+        head->value.p == static_cast<char*>(cdata_ptr(x)) + 4)
+        g_carg_type = Py_TYPE(ref);
+    Py_DECREF(ref);
+    Py_DECREF(x);
+    return true;
+}
+
+bool carg_pointer(PyObject* obj, void** out) {
+    if (!g_carg_type || Py_TYPE(obj) != g_carg_type) return false;
+    auto* head = reinterpret_cast<CArgHead*>(obj);
+    if (head->tag != 'P') return false;
+    *out = head->value.p;
     return true;
 }
 
@@ -137,6 +176,22 @@ bool ctypes_holds_pointer(PyObject* obj) {
         return true;
     return PyObject_TypeCheck(obj, reinterpret_cast<PyTypeObject*>(g_simple)) &&
            type_code_is_pointer(reinterpret_cast<PyObject*>(Py_TYPE(obj)));
+}
+
+char ctypes_item_code(PyObject* obj) {
+    if (!ctypes_is_array(obj) &&
+        !PyObject_TypeCheck(obj, reinterpret_cast<PyTypeObject*>(g_pointer)))
+        return 0;
+    PyObject* item = PyObject_GetAttrString(reinterpret_cast<PyObject*>(Py_TYPE(obj)), "_type_");
+    if (!item) return PyErr_Clear(), char(0);
+    PyObject* code = PyObject_GetAttrString(item, "_type_");
+    Py_DECREF(item);
+    if (!code) return PyErr_Clear(), char(0);
+    char c = 0;
+    if (PyUnicode_Check(code) && PyUnicode_GET_LENGTH(code) == 1)
+        c = char(PyUnicode_READ_CHAR(code, 0));
+    Py_DECREF(code);
+    return c;
 }
 
 PyObject* ctypes_argument_error() {

@@ -26,6 +26,14 @@ bool ctypes_is_array_of(PyObject* obj, PyObject* item);
 // c_char_p, c_wchar_p.
 bool ctypes_holds_pointer(PyObject* obj);
 
+// The address a byref() object (CArgObject) carries, when the layout check
+// at init passed; false otherwise.
+bool carg_pointer(PyObject* obj, void** out);
+
+// The simple type code ('c', 'u', ...) of the elements of a ctypes array or
+// pointer instance, or 0.
+char ctypes_item_code(PyObject* obj);
+
 // ctypes.ArgumentError.
 PyObject* ctypes_argument_error();
 // The ctypes function type base (_ctypes.CFuncPtr).

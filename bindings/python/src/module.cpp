@@ -20,7 +20,7 @@ py::object make_thunk(const std::string& signature, uintptr_t address, py::tuple
                       std::vector<std::string> kinds, py::object restype,
                       const std::string& result_kind, py::object cfunc, py::object errcheck,
                       bool release_gil, bool use_errno, bool ctypes_fallback,
-                      const std::string& name) {
+                      bool always_ctypes, const std::string& name) {
     ThunkSpec spec;
     spec.signature = signature;
     spec.address = reinterpret_cast<const void*>(address);
@@ -33,6 +33,7 @@ py::object make_thunk(const std::string& signature, uintptr_t address, py::tuple
     spec.release_gil = release_gil;
     spec.use_errno = use_errno;
     spec.ctypes_fallback = ctypes_fallback;
+    spec.always_ctypes = always_ctypes;
     spec.name = name;
     PyObject* t = new_thunk(g_thunk_type, spec);
     if (!t) throw py::error_already_set();

@@ -29,6 +29,7 @@ struct ThunkState {
     bool release_gil = true;
     bool use_errno = false;
     bool ctypes_fallback = true;
+    bool always_ctypes = false;
     std::string signature;
     std::string name;
 };
@@ -133,11 +134,15 @@ PyObject* thunk_vectorcall(PyObject* self, PyObject* const* args, size_t nargsf,
     auto hand_to_ctypes = [&]() -> PyObject* {
         return PyObject_Vectorcall(s.cfunc, args, nargsf, kwnames);
     };
-    if ((kwnames && PyTuple_GET_SIZE(kwnames)) || nargs != Py_ssize_t(s.args.size())) {
+    if (s.always_ctypes || (kwnames && PyTuple_GET_SIZE(kwnames)) ||
+        nargs != Py_ssize_t(s.args.size())) {
         if (s.ctypes_fallback) return hand_to_ctypes();
         if (kwnames && PyTuple_GET_SIZE(kwnames))
             return PyErr_Format(PyExc_TypeError, "%s takes no keyword arguments", s.name.c_str());
-        return PyErr_Format(PyExc_TypeError, "this function takes %zd argument%s (%zd given)",
+        // ctypes' words for too few; too many, which ctypes would pass as
+        // extra C arguments, cannot fit this thunk's one signature.
+        return PyErr_Format(PyExc_TypeError, "this function takes %s%zd argument%s (%zd given)",
+                            nargs < Py_ssize_t(s.args.size()) ? "at least " : "",
                             Py_ssize_t(s.args.size()), s.args.size() == 1 ? "" : "s", nargs);
     }
 
@@ -160,9 +165,14 @@ PyObject* thunk_vectorcall(PyObject* self, PyObject* const* args, size_t nargsf,
             return hand_to_ctypes();
         }
         if (c == Converted::error) return wrap_argument_error(Py_ssize_t(i));
-        std::string msg = "wrong type: " + std::string(Py_TYPE(args[i])->tp_name) +
-                          " cannot be passed as " +
-                          reinterpret_cast<PyTypeObject*>(s.args[i].ctype)->tp_name;
+        // ctypes' words: "wrong type" for simple types, else the types named.
+        const ArgKind k = s.args[i].kind == ArgKind::custom ? s.custom_base[i] : s.args[i].kind;
+        if (k != ArgKind::pointer && k != ArgKind::funcptr && k != ArgKind::array &&
+            k != ArgKind::aggregate)
+            return argument_error(Py_ssize_t(i), "wrong type");
+        std::string msg = std::string("expected ") +
+                          reinterpret_cast<PyTypeObject*>(s.args[i].ctype)->tp_name +
+                          " instance instead of " + Py_TYPE(args[i])->tp_name;
         return argument_error(Py_ssize_t(i), msg.c_str());
     }
 
@@ -192,6 +202,12 @@ PyObject* thunk_vectorcall(PyObject* self, PyObject* const* args, size_t nargsf,
     for (Py_ssize_t i = 0; i < nargs; ++i)
         PyTuple_SET_ITEM(call_args, i, Py_NewRef(args[i]));
     PyObject* checked = PyObject_CallFunctionObjArgs(s.errcheck, r, s.cfunc, call_args, nullptr);
+    // As ctypes: an errcheck that returns the arguments tuple it was given
+    // means "the result as it is".
+    if (checked == call_args) {
+        Py_DECREF(checked);
+        checked = Py_NewRef(r);
+    }
     Py_DECREF(call_args);
     Py_DECREF(r);
     return checked;
@@ -366,6 +382,14 @@ PyObject* new_thunk(PyObject* type, const ThunkSpec& spec) {
                 Py_DECREF(a.ctype);
                 return nullptr;
             }
+            if (PyObject* code = PyObject_GetAttrString(a.item_type, "_type_")) {
+                a.auto_byref = !(PyUnicode_Check(code) &&
+                                 (PyUnicode_CompareWithASCIIString(code, "c") == 0 ||
+                                  PyUnicode_CompareWithASCIIString(code, "u") == 0));
+                Py_DECREF(code);
+            } else {
+                PyErr_Clear();
+            }
         }
         state->args.push_back(a);
     }
@@ -379,6 +403,7 @@ PyObject* new_thunk(PyObject* type, const ThunkSpec& spec) {
     state->release_gil = spec.release_gil;
     state->use_errno = spec.use_errno;
     state->ctypes_fallback = spec.ctypes_fallback;
+    state->always_ctypes = spec.always_ctypes;
     state->signature = sig->to_string();
     state->name = spec.name;
 

@@ -27,6 +27,8 @@ struct ThunkSpec {
     // Values the fast conversions do not take are handed to ctypes: the call
     // is then made by ctypes itself. Off where ctypes would be wrong.
     bool ctypes_fallback = true;
+    // Every call made by ctypes (functions with paramflags).
+    bool always_ctypes = false;
     std::string name; // for repr and errors
 };
 
