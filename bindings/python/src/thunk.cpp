@@ -12,6 +12,18 @@
 namespace ctabi::python {
 namespace {
 
+// The common case, decided when the thunk is built: every argument an exact
+// int (compact) or float for an integer or floating C type, the result a
+// plain number or nothing, no errno or errcheck. Handled without the
+// general conversions; anything else takes the general path.
+enum class FastCode : uint8_t { none, f64, f32, integer };
+enum class FastResult : uint8_t { none, unavailable, f64, f32, i32, i64, u32, u64 };
+
+struct FastArg {
+    FastCode code = FastCode::none;
+    uint32_t offset = 0;
+};
+
 struct ThunkState {
     PackedInvoker invoker;
     ctabi::Thunk forward; // the canonical native entry (for `address`)
@@ -30,6 +42,10 @@ struct ThunkState {
     bool use_errno = false;
     bool ctypes_fallback = true;
     bool always_ctypes = false;
+    // The fast path (see FastCode): usable when every argument has a code.
+    bool fast = false;
+    std::vector<FastArg> fast_args;
+    FastResult fast_result = FastResult::unavailable;
     std::string signature;
     std::string name;
 };
@@ -127,10 +143,111 @@ Converted convert_slow(const ThunkState& s, size_t i, PyObject* value, void* out
     return c;
 }
 
+// A compact int's value (it fits a machine word without conversion).
+inline bool compact_int(PyObject* v, long long* out) {
+#if PY_VERSION_HEX >= 0x030C0000
+    if (!PyUnstable_Long_IsCompact(reinterpret_cast<PyLongObject*>(v))) return false;
+    *out = PyUnstable_Long_CompactValue(reinterpret_cast<PyLongObject*>(v));
+    return true;
+#else
+    const Py_ssize_t size = Py_SIZE(v);
+    if (size < -1 || size > 1) return false;
+    *out = size * static_cast<long long>(reinterpret_cast<PyLongObject*>(v)->ob_digit[0]);
+    return true;
+#endif
+}
+
+// The fast path: false (nothing done, no error set) when a value is not of
+// the common kind; the general path then handles the whole call.
+inline bool fast_call(const ThunkState& s, PyObject* const* args, PyObject** out) {
+    // Room past the last slot: integers are stored as 8 bytes, in order,
+    // each store overwriting only bytes of later arguments.
+    alignas(16) unsigned char buffer[256 + 8];
+    const size_t n = s.fast_args.size();
+    for (size_t i = 0; i < n; ++i) {
+        PyObject* v = args[i];
+        unsigned char* slot = buffer + s.fast_args[i].offset;
+        switch (s.fast_args[i].code) {
+        case FastCode::f64: {
+            if (!PyFloat_CheckExact(v)) return false;
+            double d = PyFloat_AS_DOUBLE(v);
+            std::memcpy(slot, &d, 8);
+            break;
+        }
+        case FastCode::f32: {
+            if (!PyFloat_CheckExact(v)) return false;
+            float f = float(PyFloat_AS_DOUBLE(v));
+            std::memcpy(slot, &f, 4);
+            break;
+        }
+        case FastCode::integer: {
+            long long x;
+            if (!PyLong_CheckExact(v) || !compact_int(v, &x)) return false;
+            std::memcpy(slot, &x, 8); // the low bytes are the C value (masked, as ctypes)
+            break;
+        }
+        case FastCode::none: return false;
+        }
+    }
+    alignas(16) unsigned char result[16];
+    if (s.release_gil) {
+        Py_BEGIN_ALLOW_THREADS;
+        s.fn(result, buffer);
+        Py_END_ALLOW_THREADS;
+    } else {
+        s.fn(result, buffer);
+    }
+    switch (s.fast_result) {
+    case FastResult::none: *out = Py_NewRef(Py_None); return true;
+    case FastResult::f64: {
+        double d;
+        std::memcpy(&d, result, 8);
+        *out = PyFloat_FromDouble(d);
+        return true;
+    }
+    case FastResult::f32: {
+        float f;
+        std::memcpy(&f, result, 4);
+        *out = PyFloat_FromDouble(f);
+        return true;
+    }
+    case FastResult::i32: {
+        int32_t v;
+        std::memcpy(&v, result, 4);
+        *out = PyLong_FromLong(v);
+        return true;
+    }
+    case FastResult::u32: {
+        uint32_t v;
+        std::memcpy(&v, result, 4);
+        *out = PyLong_FromUnsignedLong(v);
+        return true;
+    }
+    case FastResult::i64: {
+        long long v;
+        std::memcpy(&v, result, 8);
+        *out = PyLong_FromLongLong(v);
+        return true;
+    }
+    case FastResult::u64: {
+        unsigned long long v;
+        std::memcpy(&v, result, 8);
+        *out = PyLong_FromUnsignedLongLong(v);
+        return true;
+    }
+    case FastResult::unavailable: break;
+    }
+    return false; // not reached: fast is off without a fast result
+}
+
 PyObject* thunk_vectorcall(PyObject* self, PyObject* const* args, size_t nargsf,
                            PyObject* kwnames) {
     const ThunkState& s = *reinterpret_cast<ThunkObject*>(self)->s;
     const Py_ssize_t nargs = PyVectorcall_NARGS(nargsf);
+    if (s.fast && nargs == Py_ssize_t(s.fast_args.size()) && !kwnames) {
+        PyObject* r;
+        if (fast_call(s, args, &r)) return r;
+    }
     auto hand_to_ctypes = [&]() -> PyObject* {
         return PyObject_Vectorcall(s.cfunc, args, nargsf, kwnames);
     };
@@ -406,6 +523,32 @@ PyObject* new_thunk(PyObject* type, const ThunkSpec& spec) {
     state->always_ctypes = spec.always_ctypes;
     state->signature = sig->to_string();
     state->name = spec.name;
+
+    // The fast path's tables.
+    state->fast = !state->use_errno && !state->errcheck && !state->always_ctypes &&
+                  state->buffer_size <= 256;
+    for (size_t i = 0; i < state->args.size(); ++i) {
+        const ArgSpec& a = state->args[i];
+        FastArg f;
+        f.offset = state->offsets[i];
+        if (a.kind == ArgKind::floating && a.type.kind == abi::Kind::F64) f.code = FastCode::f64;
+        if (a.kind == ArgKind::floating && a.type.kind == abi::Kind::F32) f.code = FastCode::f32;
+        if (a.kind == ArgKind::integer) f.code = FastCode::integer;
+        if (f.code == FastCode::none) state->fast = false;
+        state->fast_args.push_back(f);
+    }
+    const abi::Type& r = state->result_type;
+    if (state->result_kind == ResultKind::none) {
+        state->fast_result = FastResult::none;
+    } else if (state->result_kind == ResultKind::floating && r.kind == abi::Kind::F64) {
+        state->fast_result = FastResult::f64;
+    } else if (state->result_kind == ResultKind::floating && r.kind == abi::Kind::F32) {
+        state->fast_result = FastResult::f32;
+    } else if (state->result_kind == ResultKind::integer && (r.size == 4 || r.size == 8)) {
+        state->fast_result = r.size == 4 ? (r.is_signed() ? FastResult::i32 : FastResult::u32)
+                                         : (r.is_signed() ? FastResult::i64 : FastResult::u64);
+    }
+    if (state->fast_result == FastResult::unavailable) state->fast = false;
 
     auto* obj = PyObject_GC_New(ThunkObject, reinterpret_cast<PyTypeObject*>(type));
     if (!obj) return nullptr;
