@@ -151,6 +151,8 @@ def setup(build_dir):
             call_contender(case + "/extvc_held", getattr(ext, case + "_gil_vc"), a),
             call_contender(case + "/ctypes_rel", rel, a),
             call_contender(case + "/ctabi_rel", t_rel, a),
+            call_contender(case + "/ctabifast_held", t_held.fast, a),
+            call_contender(case + "/ctabifast_rel", t_rel.fast, a),
             call_contender(case + "/cffi_rel", getattr(cffi_libs[case], case), a),
             call_contender(case + "/ext_rel", getattr(ext, case + "_nogil"), a),
         ]
@@ -314,6 +316,9 @@ def report(contenders, reps, sample_ms):
             "cffi": ratio(case + "/cffi_rel", case + "/ctabi_rel"),
             "ext_held": ratio(case + "/ctabi_held", case + "/ext_held"),
             "ext_rel": ratio(case + "/ctabi_rel", case + "/ext_rel"),
+            "fast_ext_held": ratio(case + "/ctabifast_held", case + "/ext_held"),
+            "fast_ext_rel": ratio(case + "/ctabifast_rel", case + "/ext_rel"),
+            "fast_held": ratio(case + "/ctypes_held", case + "/ctabifast_held"),
             "ctypes_ext_held": ratio(case + "/ctypes_held", case + "/ext_held"),
             "ctypes_ext_rel": ratio(case + "/ctypes_rel", case + "/ext_rel"),
             "cffi_ext": ratio(case + "/cffi_rel", case + "/ext_rel"),
@@ -360,6 +365,13 @@ def report(contenders, reps, sample_ms):
         if h is not None and r is not None:
             print(f"    {label:{w}} held {h:5.2f}x  {verdict(h <= VS_EXT)}"
                   f"   released {r:5.2f}x  {verdict(r <= VS_EXT)}")
+    print("  the same through Thunk.fast (a builtin bound to the thunk; info)")
+    for case, label in cases:
+        h, r, c = R[case]["fast_ext_held"], R[case]["fast_ext_rel"], R[case]["fast_held"]
+        if h is not None and r is not None:
+            print(f"    {label:{w}} held {h:5.2f}x  {verdict(h <= VS_EXT)}"
+                  f"   released {r:5.2f}x  {verdict(r <= VS_EXT)}"
+                  f"   (vs ctypes held {c:5.2f}x)")
     print("  info: ctabi's extra time over the extension (GIL held), split: the call of a")
     print("  vectorcall-type object (the extension's function behind one, as Thunk is) vs a")
     print("  METH_FASTCALL builtin, and what remains (ctabi's own conversions and call)")

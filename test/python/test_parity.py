@@ -819,3 +819,22 @@ def test_thunk_is_reusable_and_equivalent(lib):
     t = ctabi.thunk(f)
     for i in range(1000):
         assert t(i, 0.5) == i + 0.5
+
+
+# ---------------------------------------------------------------------------
+# Thunk.fast: the same call as a builtin bound to the thunk
+
+
+def test_fast_form_behaves_as_the_thunk(lib):
+    libm = ctypes.CDLL("libm.so.6")
+    cos = libm.cos
+    cos.restype, cos.argtypes = c_double, [c_double]
+    t = ctabi.thunk(cos)
+    fast = t.fast
+    assert type(fast).__name__ == "builtin_function_or_method"
+    assert fast.__self__ is t
+    assert fast(0.5) == t(0.5) == cos(0.5)
+    assert fast(1) == cos(1)
+    for bad in ["x", None]:
+        assert outcome(fast, bad) == outcome(cos, bad)
+    assert outcome(fast) == outcome(cos)

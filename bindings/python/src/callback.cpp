@@ -57,16 +57,23 @@ void PyCallback::handle(void* self, void* result, void* const* args) {
     auto& cb = *static_cast<PyCallback*>(self);
     PyGILState_STATE gil = PyGILState_Ensure();
     const size_t n = cb.arg_kinds_.size();
-    PyObject* call_args = PyTuple_New(Py_ssize_t(n));
-    PyObject* r = nullptr;
-    bool ok = call_args != nullptr;
-    for (size_t i = 0; ok && i < n; ++i) {
-        PyObject* a = convert_result(cb.arg_kinds_[i], cb.arg_types_[i], cb.arg_ctypes_[i], args[i]);
-        if (!a) ok = false;
-        else PyTuple_SET_ITEM(call_args, Py_ssize_t(i), a);
+    // The arguments as Python objects, on the stack when few (vectorcall).
+    PyObject* small[8];
+    std::vector<PyObject*> many;
+    PyObject** call_args = small;
+    if (n > 8) {
+        many.resize(n);
+        call_args = many.data();
     }
-    if (ok) r = PyObject_Call(cb.pyfunc_, call_args, nullptr);
-    Py_XDECREF(call_args);
+    size_t made = 0;
+    for (; made < n; ++made) {
+        call_args[made] = convert_result(cb.arg_kinds_[made], cb.arg_types_[made],
+                                         cb.arg_ctypes_[made], args[made]);
+        if (!call_args[made]) break;
+    }
+    PyObject* r = made == n ? PyObject_Vectorcall(cb.pyfunc_, call_args, n, nullptr) : nullptr;
+    for (size_t i = 0; i < made; ++i)
+        Py_DECREF(call_args[i]);
     bool written = cb.void_result_;
     if (r && !cb.void_result_) {
         CallScratch scratch; // a result cannot keep temporaries: none are made for results
