@@ -19,7 +19,7 @@ import re as _re
 
 from . import _ctabi
 from ._ctypes_map import (UnsupportedType, arg_kind, ctypes_mishandles, has_paramflags,
-                          result_kind, value_text)
+                          result_kind, simple_kind, value_text)
 
 __all__ = ["thunk", "callback", "Thunk", "UnsupportedType", "signature_of", "classify"]
 __version__ = "0.1.0"
@@ -149,10 +149,7 @@ def _base_kind(t):
     """The conversion kind of the ctypes class a custom type derives from."""
     ctypes = _ctypes
     if issubclass(t, ctypes._SimpleCData):
-        code = t._type_
-        return {"?": "bool", "c": "char", "u": "wchar", "z": "charp", "Z": "wcharp",
-                "P": "voidp", "O": "pyobject", "f": "float", "d": "float",
-                "g": "float"}.get(code, "int")
+        return simple_kind(t)
     if issubclass(t, ctypes._Pointer):
         return "pointer"
     if issubclass(t, ctypes._CFuncPtr):

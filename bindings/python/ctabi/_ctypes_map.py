@@ -21,6 +21,16 @@ class UnsupportedType(TypeError):
     """A ctypes type ctabi cannot pass (bitfields by value, for instance)."""
 
 
+# The conversion kind of each simple type code; integer codes are "int".
+_SIMPLE_KINDS = {"?": "bool", "c": "char", "u": "wchar", "z": "charp", "Z": "wcharp",
+                 "P": "voidp", "O": "pyobject", "f": "float", "d": "float", "g": "float"}
+
+
+def simple_kind(t):
+    """The conversion kind of a simple ctypes type (both directions)."""
+    return _SIMPLE_KINDS.get(t._type_, "int")
+
+
 def _type_name(t):
     return getattr(t, "__name__", repr(t))
 
@@ -147,10 +157,7 @@ def arg_kind(t, index):
     if _has_own_from_param(t):
         return value_text(t, where) if not _is_array(t) else "ptr", "custom"
     if _is_simple(t):
-        code = t._type_
-        kinds = {"?": "bool", "c": "char", "u": "wchar", "z": "charp", "Z": "wcharp",
-                 "P": "voidp", "O": "pyobject", "f": "float", "d": "float", "g": "float"}
-        return _simple_text(t), kinds.get(code, "int")
+        return _simple_text(t), simple_kind(t)
     if _is_pointer(t):
         return "ptr", "pointer"
     if _is_funcptr(t):
@@ -180,10 +187,7 @@ def result_kind(t):
         if t.__bases__[0] is not ctypes._SimpleCData:
             # A subclass of a simple type: ctypes returns an instance.
             return _simple_text(t), "instance"
-        code = t._type_
-        kinds = {"?": "bool", "c": "char", "u": "wchar", "z": "charp", "Z": "wcharp",
-                 "P": "voidp", "O": "pyobject", "f": "float", "d": "float", "g": "float"}
-        return _simple_text(t), kinds.get(code, "int")
+        return _simple_text(t), simple_kind(t)
     if _is_pointer(t) or _is_funcptr(t):
         return "ptr", "instance"
     if _is_aggregate(t):
