@@ -40,6 +40,14 @@ TEST(Callback, TypedLambdaWithCaptures) {
     EXPECT_EQ(cb->signature().to_string(), "sysv64 i32(i32, i32)");
 }
 
+TEST(Callback, VoidCallbackDropsTheCallablesValue) {
+    int seen = 0;
+    auto cb = ctabi::make_callback<void(int32_t)>([&](int32_t x) { return seen = x + 1; });
+    ASSERT_TRUE(cb);
+    cb->as<void(int32_t)>()(41);
+    EXPECT_EQ(seen, 42);
+}
+
 TEST(Callback, StdFunctionAndMemberFunction) {
     std::function<double(double)> twice = [](double x) { return 2 * x; };
     auto a = ctabi::make_callback<double(double)>(twice, CallConv::win64);

@@ -174,7 +174,10 @@ template <typename Fn, typename R, typename... A>
 R call_passthrough(void* data, A... args) noexcept {
     auto& state = *static_cast<CallableState<Fn>*>(data);
     try {
-        return state.fn(args...);
+        if constexpr (std::is_void_v<R>)
+            state.fn(args...); // a value the callable returns is dropped, as C would
+        else
+            return state.fn(args...);
     } catch (...) {
         report_callback_exception(state, nullptr);
         if constexpr (!std::is_void_v<R>) return R{};

@@ -181,6 +181,25 @@ def test_char_p_result(lib):
         assert f(cb, 1) == 12
 
 
+def test_pointer_results_made_by_the_callback_stay_alive(lib):
+    """A c_char_p result that points into an object the callback made (a
+    c_char_p instance, an object whose _as_parameter_ makes bytes) must
+    not dangle once the callback returns: it is kept, with ctypes' warning."""
+    FT = CFUNCTYPE(c_char_p, c_int)
+    f = fn(lib, "call_ret_str_len", [FT, c_int], c_long)
+
+    class Param:
+        @property
+        def _as_parameter_(self):
+            return b"as parameter!" * 3
+
+    for make in [lambda: ctypes.c_char_p(b"instance value" * 2), lambda: Param()]:
+        cb = ctabi.callback(FT, lambda which, make=make: make())
+        with pytest.warns(RuntimeWarning, match="memory leak"):
+            n = f(cb, 1)
+        assert n in (28, 39)
+
+
 def test_pointer_arguments(lib):
     FT = CFUNCTYPE(None, POINTER(c_int))
     seen = []

@@ -76,26 +76,33 @@ void PyCallback::handle(void* self, void* result, void* const* args) {
         Py_DECREF(call_args[i]);
     bool written = cb.void_result_;
     if (r && !cb.void_result_) {
-        CallScratch scratch; // a result cannot keep temporaries: none are made for results
+        CallScratch scratch;
+        PyObject* converted_from = r; // the object whose value the C caller gets
         Converted c = convert_argument(cb.result_, r, result, scratch);
+        PyObject* param = nullptr;
         if (c == Converted::not_here) {
-            PyObject* param = PyObject_GetAttrString(r, "_as_parameter_");
+            param = PyObject_GetAttrString(r, "_as_parameter_");
             if (param) {
                 c = convert_argument(cb.result_, param, result, scratch);
-                Py_DECREF(param);
+                converted_from = param;
             } else {
                 PyErr_Clear();
             }
         }
         if (c == Converted::ok) {
             written = true;
-            const bool borrowed_bytes = PyBytes_Check(r) && (cb.result_.kind == ArgKind::charp ||
-                                                             cb.result_.kind == ArgKind::voidp);
-            if (borrowed_bytes || !scratch.wide.empty()) {
-                // The C caller gets a pointer into memory the callback made:
-                // as ctypes does, keep it forever and say so.
-                if (borrowed_bytes) Py_INCREF(r);
-                scratch.wide.clear();
+            // A pointer result that points into an object the callback made
+            // (bytes, a str made wide, a ctypes instance or array and what
+            // it references) would dangle once that object goes: as ctypes
+            // does for bytes, keep it forever and say so. None and int
+            // addresses are the callback's own business.
+            const ArgKind k = cb.result_.kind;
+            const bool pointer_like = k == ArgKind::charp || k == ArgKind::wcharp ||
+                                      k == ArgKind::voidp || k == ArgKind::pointer ||
+                                      k == ArgKind::funcptr;
+            if (pointer_like && converted_from != Py_None && !PyLong_Check(converted_from)) {
+                Py_INCREF(converted_from);
+                scratch.wide.clear(); // owned by the C caller now
                 if (PyErr_WarnEx(PyExc_RuntimeWarning, "memory leak in callback function.", 1) < 0)
                     PyErr_WriteUnraisable(cb.pyfunc_);
             }
@@ -105,6 +112,7 @@ void PyCallback::handle(void* self, void* result, void* const* args) {
                          Py_TYPE(r)->tp_name,
                          reinterpret_cast<PyTypeObject*>(cb.result_.ctype)->tp_name);
         }
+        Py_XDECREF(param);
     }
     if (!r || !written) {
         // As ctypes: the exception goes to sys.unraisablehook, the caller

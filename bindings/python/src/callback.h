@@ -16,10 +16,10 @@ namespace ctabi::python {
 
 struct PyCallbackSpec {
     std::string signature;
-    PyObject* argtypes = nullptr;            // tuple of ctypes types
-    std::vector<std::string> arg_kinds;      // ResultKind names: C argument -> Python
-    PyObject* restype = nullptr;             // ctypes type or None
-    std::string result_kind;                 // ArgKind name ("void" for None): Python -> C
+    PyObject* argtypes = nullptr;       // tuple of ctypes types
+    std::vector<std::string> arg_kinds; // ResultKind names: C argument -> Python
+    PyObject* restype = nullptr;        // ctypes type or None
+    std::string result_kind;            // ArgKind name ("void" for None): Python -> C
     PyObject* pyfunc = nullptr;
 };
 

@@ -9,12 +9,12 @@ namespace ctabi::python {
 
 bool parse_arg_kind(const std::string& name, ArgKind* out) {
     static const std::pair<const char*, ArgKind> table[] = {
-        {"int", ArgKind::integer},     {"bool", ArgKind::boolean},
-        {"float", ArgKind::floating},  {"char", ArgKind::character},
-        {"wchar", ArgKind::wchar},     {"charp", ArgKind::charp},
-        {"wcharp", ArgKind::wcharp},   {"voidp", ArgKind::voidp},
-        {"pointer", ArgKind::pointer}, {"funcptr", ArgKind::funcptr},
-        {"array", ArgKind::array},     {"aggregate", ArgKind::aggregate},
+        {"int", ArgKind::integer},       {"bool", ArgKind::boolean},
+        {"float", ArgKind::floating},    {"char", ArgKind::character},
+        {"wchar", ArgKind::wchar},       {"charp", ArgKind::charp},
+        {"wcharp", ArgKind::wcharp},     {"voidp", ArgKind::voidp},
+        {"pointer", ArgKind::pointer},   {"funcptr", ArgKind::funcptr},
+        {"array", ArgKind::array},       {"aggregate", ArgKind::aggregate},
         {"pyobject", ArgKind::pyobject}, {"custom", ArgKind::custom},
     };
     for (const auto& [n, k] : table)
@@ -155,8 +155,7 @@ bool byref_of(PyObject* value, PyObject* item, void* out) {
 
 } // namespace
 
-Converted convert_argument(const ArgSpec& spec, PyObject* value, void* out,
-                           CallScratch& scratch) {
+Converted convert_argument(const ArgSpec& spec, PyObject* value, void* out, CallScratch& scratch) {
     switch (spec.kind) {
     case ArgKind::integer: return integer(spec, value, out);
     case ArgKind::floating: return floating(spec, value, out);
@@ -186,7 +185,8 @@ Converted convert_argument(const ArgSpec& spec, PyObject* value, void* out,
         return Converted::not_here;
     case ArgKind::charp:
         if (value == Py_None) return store_pointer(out, nullptr), Converted::ok;
-        if (PyBytes_Check(value)) return store_pointer(out, PyBytes_AS_STRING(value)), Converted::ok;
+        if (PyBytes_Check(value))
+            return store_pointer(out, PyBytes_AS_STRING(value)), Converted::ok;
         return string_object(spec, value, out, 'c');
     case ArgKind::wcharp:
         if (value == Py_None) return store_pointer(out, nullptr), Converted::ok;
@@ -202,7 +202,8 @@ Converted convert_argument(const ArgSpec& spec, PyObject* value, void* out,
             }
             return store_pointer(out, p), Converted::ok;
         }
-        if (PyBytes_Check(value)) return store_pointer(out, PyBytes_AS_STRING(value)), Converted::ok;
+        if (PyBytes_Check(value))
+            return store_pointer(out, PyBytes_AS_STRING(value)), Converted::ok;
         if (PyUnicode_Check(value)) return wide_string(value, out, scratch);
         if (ctypes_is_array(value)) return store_pointer(out, cdata_ptr(value)), Converted::ok;
         if (pointer_held_by(value, out)) return Converted::ok;
@@ -280,7 +281,8 @@ PyObject* convert_result(ResultKind kind, const abi::Type& t, PyObject* restype,
             std::memcpy(&d, bytes, 8);
             return PyFloat_FromDouble(d);
         }
-    case ResultKind::character: return PyBytes_FromStringAndSize(static_cast<const char*>(bytes), 1);
+    case ResultKind::character:
+        return PyBytes_FromStringAndSize(static_cast<const char*>(bytes), 1);
     case ResultKind::wchar: {
         wchar_t w = 0;
         std::memcpy(&w, bytes, t.size < sizeof w ? t.size : sizeof w);

@@ -78,8 +78,7 @@ enum class Converted { ok, not_here, error };
 // Writes `value` as the C value of `spec` at `out` (the type's size).
 // not_here: nothing was written and no Python error is set. error: a Python
 // error is set (from_param raised, for instance).
-Converted convert_argument(const ArgSpec& spec, PyObject* value, void* out,
-                           CallScratch& scratch);
+Converted convert_argument(const ArgSpec& spec, PyObject* value, void* out, CallScratch& scratch);
 
 // The Python object for a C result of `type` at `bytes`.
 PyObject* convert_result(ResultKind kind, const abi::Type& type, PyObject* restype,

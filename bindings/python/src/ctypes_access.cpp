@@ -6,19 +6,18 @@
 namespace ctabi::python {
 namespace {
 
-PyObject* g_cdata = nullptr;      // _ctypes._CData
-PyObject* g_array = nullptr;      // ctypes.Array
-PyObject* g_pointer = nullptr;    // ctypes._Pointer
-PyObject* g_cfuncptr = nullptr;   // ctypes._CFuncPtr
-PyObject* g_simple = nullptr;     // ctypes._SimpleCData
-PyObject* g_arg_error = nullptr;  // ctypes.ArgumentError
+PyObject* g_cdata = nullptr;     // _ctypes._CData
+PyObject* g_array = nullptr;     // ctypes.Array
+PyObject* g_pointer = nullptr;   // ctypes._Pointer
+PyObject* g_cfuncptr = nullptr;  // ctypes._CFuncPtr
+PyObject* g_simple = nullptr;    // ctypes._SimpleCData
+PyObject* g_arg_error = nullptr; // ctypes.ArgumentError
 
 // CPython's CDataObject begins: PyObject_HEAD; char* b_ptr; int b_needsfree;
 // CDataObject* b_base; Py_ssize_t b_size. Verified against the buffer
 // protocol before use (see init_ctypes_access).
 struct CDataHead {
-    PyObject_HEAD
-    char* b_ptr;
+    PyObject_HEAD char* b_ptr;
     int b_needsfree;
     PyObject* b_base;
     Py_ssize_t b_size;
@@ -29,8 +28,7 @@ bool g_direct = false;
 // pffi_type; char tag; union value (16-byte aligned: it holds a long
 // double), whose `p` member is the address. Verified before use.
 struct CArgHead {
-    PyObject_HEAD
-    void* pffi_type;
+    PyObject_HEAD void* pffi_type;
     char tag;
     alignas(16) union {
         void* p;

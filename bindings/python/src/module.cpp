@@ -19,8 +19,8 @@ PyObject* g_thunk_type = nullptr;
 py::object make_thunk(const std::string& signature, uintptr_t address, py::tuple argtypes,
                       std::vector<std::string> kinds, py::object restype,
                       const std::string& result_kind, py::object cfunc, py::object errcheck,
-                      bool release_gil, bool use_errno, bool ctypes_fallback,
-                      bool always_ctypes, const std::string& name) {
+                      bool release_gil, bool use_errno, bool ctypes_fallback, bool always_ctypes,
+                      const std::string& name) {
     ThunkSpec spec;
     spec.signature = signature;
     spec.address = reinterpret_cast<const void*>(address);

@@ -49,11 +49,25 @@ struct ThunkState {
     std::string signature;
     std::string name;
     PyMethodDef fast_def{}; // Thunk.fast's (its name points into `name`)
+
+    ThunkState() = default;
+    ThunkState(const ThunkState&) = delete;
+    ThunkState& operator=(const ThunkState&) = delete;
+    // Releases the references it holds (also when a build fails halfway).
+    ~ThunkState() {
+        for (auto& a : args) {
+            Py_XDECREF(a.ctype);
+            Py_XDECREF(a.item_type);
+        }
+        Py_XDECREF(restype);
+        Py_XDECREF(cfunc);
+        Py_XDECREF(errcheck);
+        Py_XDECREF(argtypes);
+    }
 };
 
 struct ThunkObject {
-    PyObject_HEAD
-    vectorcallfunc vectorcall;
+    PyObject_HEAD vectorcallfunc vectorcall;
     ThunkState* s;
 };
 
@@ -265,7 +279,7 @@ __attribute__((noinline)) PyObject* general_call(const ThunkState& s, PyObject* 
     std::unique_ptr<unsigned char[]> big_buffer;
     unsigned char* buffer = small_buffer;
     if (s.buffer_size > sizeof small_buffer) {
-        big_buffer.reset(new (std::align_val_t(16)) unsigned char[s.buffer_size]);
+        big_buffer.reset(new unsigned char[s.buffer_size]); // 16-aligned, as malloc on x86-64
         buffer = big_buffer.get();
     }
     CallScratch scratch;
@@ -295,7 +309,7 @@ __attribute__((noinline)) PyObject* general_call(const ThunkState& s, PyObject* 
     std::unique_ptr<unsigned char[]> big_result;
     unsigned char* result = small_result;
     if (s.result_type.size > sizeof small_result) {
-        big_result.reset(new (std::align_val_t(16)) unsigned char[s.result_type.size]);
+        big_result.reset(new unsigned char[s.result_type.size]);
         result = big_result.get();
     }
     if (s.use_errno) {
@@ -341,18 +355,8 @@ PyObject* thunk_vectorcall(PyObject* self, PyObject* const* args, size_t nargsf,
 void thunk_dealloc(PyObject* self) {
     auto* t = reinterpret_cast<ThunkObject*>(self);
     PyObject_GC_UnTrack(self);
-    if (t->s) {
-        for (auto& a : t->s->args) {
-            Py_XDECREF(a.ctype);
-            Py_XDECREF(a.item_type);
-        }
-        Py_XDECREF(t->s->restype);
-        Py_XDECREF(t->s->cfunc);
-        Py_XDECREF(t->s->errcheck);
-        Py_XDECREF(t->s->argtypes);
-        delete t->s;
-        t->s = nullptr;
-    }
+    delete t->s;
+    t->s = nullptr;
     PyTypeObject* type = Py_TYPE(self);
     type->tp_free(self);
     Py_DECREF(type);
@@ -457,9 +461,9 @@ PyType_Slot thunk_slots[] = {
     {Py_tp_getset, thunk_getset},
     {Py_tp_members, thunk_members},
     {Py_tp_new, reinterpret_cast<void*>(thunk_new_refused)},
-    {Py_tp_doc, const_cast<char*>(
-                    "A C function called through ctabi: same arguments, results and errors "
-                    "as the ctypes function it was made from (ctabi.thunk).")},
+    {Py_tp_doc,
+     const_cast<char*>("A C function called through ctabi: same arguments, results and errors "
+                       "as the ctypes function it was made from (ctabi.thunk).")},
     {0, nullptr},
 };
 
@@ -521,12 +525,12 @@ PyObject* new_thunk(PyObject* type, const ThunkSpec& spec) {
             a.item_type = PyObject_GetAttrString(a.ctype, "_type_");
             if (!a.item_type) {
                 Py_DECREF(a.ctype);
-                return nullptr;
+                return nullptr; // state's destructor releases the earlier ones
             }
             if (PyObject* code = PyObject_GetAttrString(a.item_type, "_type_")) {
-                a.auto_byref = !(PyUnicode_Check(code) &&
-                                 (PyUnicode_CompareWithASCIIString(code, "c") == 0 ||
-                                  PyUnicode_CompareWithASCIIString(code, "u") == 0));
+                a.auto_byref =
+                    !(PyUnicode_Check(code) && (PyUnicode_CompareWithASCIIString(code, "c") == 0 ||
+                                                PyUnicode_CompareWithASCIIString(code, "u") == 0));
                 Py_DECREF(code);
             } else {
                 PyErr_Clear();
@@ -539,7 +543,8 @@ PyObject* new_thunk(PyObject* type, const ThunkSpec& spec) {
     state->result_type = sig->result;
     state->restype = Py_NewRef(spec.restype);
     state->cfunc = Py_NewRef(spec.cfunc);
-    state->errcheck = spec.errcheck && spec.errcheck != Py_None ? Py_NewRef(spec.errcheck) : nullptr;
+    state->errcheck =
+        spec.errcheck && spec.errcheck != Py_None ? Py_NewRef(spec.errcheck) : nullptr;
     state->argtypes = Py_NewRef(spec.argtypes);
     state->release_gil = spec.release_gil;
     state->use_errno = spec.use_errno;
@@ -548,13 +553,14 @@ PyObject* new_thunk(PyObject* type, const ThunkSpec& spec) {
     state->signature = sig->to_string();
     state->name = spec.name;
     state->fast_def.ml_name = state->name.c_str();
-    state->fast_def.ml_meth = reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(thunk_fastcall));
+    state->fast_def.ml_meth =
+        reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(thunk_fastcall));
     state->fast_def.ml_flags = METH_FASTCALL;
     state->fast_def.ml_doc = "A C function called through ctabi (see Thunk.fast).";
 
     // The fast path's tables.
-    state->fast = !state->use_errno && !state->errcheck && !state->always_ctypes &&
-                  state->buffer_size <= 256;
+    state->fast =
+        !state->use_errno && !state->errcheck && !state->always_ctypes && state->buffer_size <= 256;
     for (size_t i = 0; i < state->args.size(); ++i) {
         const ArgSpec& a = state->args[i];
         FastArg f;
@@ -577,7 +583,6 @@ PyObject* new_thunk(PyObject* type, const ThunkSpec& spec) {
                                          : (r.is_signed() ? FastResult::i64 : FastResult::u64);
     }
     if (state->fast_result == FastResult::unavailable) state->fast = false;
-
 
     auto* obj = PyObject_GC_New(ThunkObject, reinterpret_cast<PyTypeObject*>(type));
     if (!obj) return nullptr;
