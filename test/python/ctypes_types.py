@@ -231,3 +231,11 @@ def expected_fields(name):
 # wrongly and ctabi must not hand back to it.
 UNIONS = ["UIF", "UDL", "UFD", "UBig", "ULarge"]
 WITH_ARRAYS = ["SBig", "SArr", "SArrF", "SChars", "SNest2"]
+
+
+def aggregate_case(name):
+    """(info, class, expected fields, a value, its weighted sum) of an
+    aggregate of AGGREGATES: what the by-value tests start from."""
+    info = AGGREGATES[name]
+    fields = expected_fields(name)
+    return info, info["cls"], fields, make_value(name), weighted(fields, info["weights"])

@@ -11,7 +11,7 @@ import pytest
 
 import ctabi
 from ctypes_types import (AGGREGATES, S128, S2d, S2i, S24, S3f, SArr, SBig, SPacked, SPacked3,
-                          UBig, UDL, UIF, expected_fields, make_value, weighted)
+                          UBig, UDL, UIF, aggregate_case, expected_fields, make_value, weighted)
 from helpers import fn
 
 BEYOND = ["UIF", "UDL", "UFD", "UBig", "ULarge", "SWithU", "SBig", "SArr", "SArrF", "SChars",
@@ -20,11 +20,7 @@ BEYOND = ["UIF", "UDL", "UFD", "UBig", "ULarge", "SWithU", "SBig", "SArr", "SArr
 
 @pytest.mark.parametrize("name", BEYOND)
 def test_aggregate_by_value_against_c(lib, name):
-    info = AGGREGATES[name]
-    cls, weights = info["cls"], info["weights"]
-    fields = expected_fields(name)
-    value = make_value(name)
-    total = weighted(fields, weights)
+    info, cls, fields, value, total = aggregate_case(name)
 
     s = ctabi.thunk(fn(lib, name + "_sum", [cls], c_double))
     assert s(value) == total

@@ -13,7 +13,8 @@ from ctypes import (POINTER, byref, c_bool, c_byte, c_char, c_char_p, c_double, 
 import pytest
 
 import ctabi
-from ctypes_types import AGGREGATES, S2d, S2i, S24, SMix, SArr, expected_fields, make_value, weighted
+from ctypes_types import (AGGREGATES, S2d, S2i, S24, SMix, SArr, aggregate_case, expected_fields,
+                          make_value, weighted)
 from helpers import assert_same, fn, outcome
 
 # ---------------------------------------------------------------------------
@@ -465,11 +466,7 @@ PLAIN = ["S2i", "S2d", "SMix", "S3f", "SSmall", "S24", "SNested"]
 
 @pytest.mark.parametrize("name", PLAIN)
 def test_struct_by_value(lib, name):
-    info = AGGREGATES[name]
-    cls, weights = info["cls"], info["weights"]
-    fields = expected_fields(name)
-    value = make_value(name)
-    total = weighted(fields, weights)
+    info, cls, fields, value, total = aggregate_case(name)
 
     s = fn(lib, name + "_sum", [cls], c_double)
     assert assert_same(s, value) == ("ok", (float, total))
