@@ -10,10 +10,9 @@ Result<CallLayout> classify(const Signature& sig) {
     case CallConv::cdecl_:
     case CallConv::stdcall:
     case CallConv::fastcall:
-    case CallConv::thiscall: break;
+    case CallConv::thiscall: return classify_i386(sig);
     }
-    return make_error(std::string("the ") + conv_name(sig.conv) +
-                      " convention (i386) is not supported yet");
+    return make_error("unknown calling convention");
 }
 
 RegisterSet callee_saved(CallConv conv) {

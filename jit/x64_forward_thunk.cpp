@@ -7,7 +7,7 @@
 #include <optional>
 #include <vector>
 
-#include "ctabi/jit/emit.h"
+#include "emitters.h"
 #include "exec_memory.h"
 #include "x64_frame.h"
 #include "x64_moves.h"
@@ -357,12 +357,9 @@ private:
 
 } // namespace
 
-Result<GeneratedCode> emit_forward_thunk(const abi::Signature& sig,
-                                         const abi::CallLayout& target_layout,
-                                         const abi::CallLayout& canonical, const void* target) {
-    if (target_layout.arch != abi::Arch::x86_64)
-        return make_error(std::string(abi::conv_name(target_layout.conv)) +
-                          ": i386 code cannot be called from an x86-64 process");
+Result<GeneratedCode> emit_forward_thunk_x64(const abi::Signature& sig,
+                                             const abi::CallLayout& target_layout,
+                                             const abi::CallLayout& canonical, const void* target) {
     if (canonical.conv != abi::CallConv::sysv64)
         return make_error("forward thunks are generated for an x86-64 System V host only");
     return ThunkEmitter(sig, target_layout, canonical).emit(target);

@@ -6,7 +6,7 @@
 // target) live in frame slots, the argument array (or the packed argument
 // buffer) in r10 and the argument being read in r11, neither of which
 // carries an argument in any x86-64 convention.
-#include "ctabi/jit/emit.h"
+#include "emitters.h"
 #include "exec_memory.h"
 #include "x64_frame.h"
 #include "x64_moves.h"
@@ -27,11 +27,8 @@ bool plain_xmm_size(uint32_t size) {
 
 } // namespace
 
-Result<GeneratedCode> emit_invoker(const abi::CallLayout& layout, const void* target,
-                                   const abi::ArgumentBuffer* packed) {
-    if (layout.arch != abi::Arch::x86_64)
-        return make_error(std::string(abi::conv_name(layout.conv)) +
-                          ": i386 code cannot be called from an x86-64 process");
+Result<GeneratedCode> emit_invoker_x64(const abi::CallLayout& layout, const void* target,
+                                       const abi::ArgumentBuffer* packed) {
     if (packed && !target) return make_error("a packed invoker needs a target");
     asmjit::CodeHolder& code = fresh_code_holder();
     x86::Assembler a(&code);

@@ -18,7 +18,7 @@
 #include <vector>
 
 #include "ctabi/abi/classify.h"
-#include "ctabi/jit/emit.h"
+#include "emitters.h"
 #include "exec_memory.h"
 #include "x64_frame.h"
 #include "x64_moves.h"
@@ -57,10 +57,7 @@ bool plain_size(const abi::Location& loc, uint32_t size) {
 
 } // namespace
 
-Result<GeneratedCode> emit_trampoline_body(const abi::CallLayout& layout) {
-    if (layout.arch != abi::Arch::x86_64)
-        return make_error(std::string(abi::conv_name(layout.conv)) +
-                          ": i386 callbacks cannot live in an x86-64 process");
+Result<GeneratedCode> emit_trampoline_body_x64(const abi::CallLayout& layout) {
 
     // 1. What to save: kept by the foreign convention, not by the handler's.
     const abi::RegisterSet foreign = abi::callee_saved(layout.conv);

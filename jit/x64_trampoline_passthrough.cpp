@@ -10,7 +10,7 @@
 //   - on the stack: a new frame that repeats the caller's stack arguments at
 //     the same offsets, the pointer after them, then call and return.
 // Nothing here knows a convention's rules: it compares the two layouts.
-#include "ctabi/jit/emit.h"
+#include "emitters.h"
 #include "exec_memory.h"
 #include "x64_frame.h"
 #include "x64_moves.h"
@@ -35,9 +35,9 @@ bool same_for_the_callee(const abi::ArgLayout& a, const abi::ArgLayout& b) {
 
 } // namespace
 
-Result<GeneratedCode> emit_trampoline_passthrough(const abi::CallLayout& layout,
-                                                  const abi::CallLayout& extended,
-                                                  int* data_register) {
+Result<GeneratedCode> emit_trampoline_passthrough_x64(const abi::CallLayout& layout,
+                                                      const abi::CallLayout& extended,
+                                                      int* data_register) {
     if (data_register) *data_register = -1;
     if (layout.arch != abi::Arch::x86_64 || extended.arch != abi::Arch::x86_64)
         return not_applicable("not x86-64");

@@ -39,6 +39,8 @@ RegisterSet callee_saved(CallConv conv);
 // callee-saved sets.
 Result<CallLayout> classify_sysv64(const Signature& sig);
 Result<CallLayout> classify_win64(const Signature& sig);
+// cdecl, stdcall, fastcall and thiscall, under sig.platform's rules.
+Result<CallLayout> classify_i386(const Signature& sig);
 RegisterSet callee_saved_sysv64();
 RegisterSet callee_saved_win64();
 

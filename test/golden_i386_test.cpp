@@ -1,0 +1,1 @@
+// PLACEHOLDER: replaced by the i386 golden table.
