@@ -1,10 +1,188 @@
-// PLACEHOLDER: replaced by the i386 classifier.
+// i386 calling conventions: cdecl, stdcall, fastcall and thiscall, each under
+// the System V i386 psABI's rules (Linux) or Microsoft's (Windows).
+//
+// Sources: "System V ABI, Intel386 Architecture Processor Supplement" 4th ed.
+// (2.2.2-2.2.3 and 3.2.3 "Function Calling Sequence"), Microsoft Learn's
+// "Argument passing and naming conventions" (__cdecl, __stdcall, __fastcall,
+// __thiscall), and, where the documents are silent, what GCC 12 and Clang 14
+// emit for -m32 with the matching attributes (see ../shared/ABI-NOTES.md and
+// the differential tests in test/diff/). Each rule below says which.
+#include <algorithm>
+
 #include "classify_common.h"
 #include "ctabi/abi/classify.h"
 
 namespace ctabi::abi {
-Result<CallLayout> classify_i386(const Signature& sig) {
-    return make_error(std::string("the ") + conv_name(sig.conv) +
-                      " convention (i386) is not supported yet");
+namespace {
+
+// fastcall's registers in the order arguments take them (thiscall uses the
+// first only).
+constexpr uint8_t kRegisterArgs[] = {gpr::cx, gpr::dx};
+
+uint32_t words(uint32_t size) {
+    return (size + 3) / 4;
 }
+
+// An integer or pointer that fits a 32-bit register: the only values that
+// fastcall and thiscall pass in ecx/edx (MSVC: "the first two DWORD or
+// smaller arguments"; GCC and Clang alike).
+bool register_sized_integer(const Type& t) {
+    return (t.is_integer() || t.kind == Kind::Pointer) && t.size <= 4;
+}
+
+// A struct, union or one-element array whose only content is one float,
+// double or long double filling it (Clang's isSingleElementStruct; GCC gives
+// such an aggregate the scalar's machine mode).
+bool single_float_element(const Type& t) {
+    if (t.kind == Kind::F32 || t.kind == Kind::F64 || t.kind == Kind::F80) return true;
+    if (!t.is_aggregate() || t.fields.size() != 1) return false;
+    if (t.kind == Kind::Array && t.count != 1) return false;
+    const Type& inner = t.fields[0].type;
+    return t.fields[0].offset == 0 && inner.size == t.size && single_float_element(inner);
+}
+
+// How many of fastcall's registers a value that does not go in one uses up.
+// Microsoft (and Clang for Windows targets): none; aggregates and 64-bit
+// integers neither take nor consume registers. Linux (GCC's
+// function_arg_advance_32, which Clang's updateFreeRegs matches for
+// aggregates): a 64-bit integer or an aggregate consumes as many registers as
+// it has 4-byte words, all that remain when it has more; floating values and
+// aggregates holding just one (SFmode/DFmode/XFmode in GCC, "Float" class in
+// Clang) consume none. So `{i32}, i32, i32` passes the second argument in edx.
+uint32_t registers_consumed(const Type& t, Platform platform) {
+    if (platform == Platform::windows) return 0;
+    if (t.is_integer() && t.size == 8) return 2;
+    if (t.is_aggregate() && !single_float_element(t)) return words(t.size);
+    return 0;
+}
+
+// Microsoft: aggregates of 1, 2, 4 or 8 bytes come back in eax / edx:eax
+// (whatever their members, floats included).
+bool windows_register_result(const Type& t) {
+    return t.size == 1 || t.size == 2 || t.size == 4 || t.size == 8;
+}
+
+} // namespace
+
+Result<CallLayout> classify_i386(const Signature& sig) {
+    CallLayout layout;
+    layout.conv = sig.conv;
+    layout.platform = sig.platform;
+    layout.arch = Arch::i386;
+    layout.args.reserve(sig.args.size() + 1);
+    const bool windows = sig.platform == Platform::windows;
+    // SysV i386 psABI (as amended for GCC 4.5+, which Linux follows): the
+    // stack is 16-byte aligned at every call. Windows guarantees 4 bytes.
+    layout.stack_align = windows ? 4 : 16;
+
+    // A variadic stdcall, fastcall or thiscall function is called as cdecl:
+    // GCC and Clang pass every argument on the stack and the callee pops
+    // nothing (MSVC: "the __stdcall convention is ignored for vararg
+    // functions", and likewise __fastcall and __thiscall).
+    const CallConv rules = sig.is_variadic() ? CallConv::cdecl_ : sig.conv;
+    uint32_t free_regs = rules == CallConv::fastcall ? 2 : rules == CallConv::thiscall ? 1 : 0;
+    uint32_t next_reg = 0;
+    uint32_t stack = 0;
+
+    // ---- The result -----------------------------------------------------------------------
+    const Type& r = sig.result;
+    auto gpr_piece = [](uint32_t offset, uint32_t size, uint8_t reg, Extend extend) {
+        return Piece{offset, size, Location::in_reg(RegClass::gpr, reg), extend};
+    };
+    bool sret = false;
+    if (r.is_void()) {
+        layout.result.kind = ResultLayout::Kind::none;
+    } else if (r.is_float() || r.kind == Kind::F80) {
+        // float, double and long double come back in st(0) (psABI 2.2.3,
+        // Microsoft alike); an x87 register holds 10 significant bytes.
+        layout.result.kind = ResultLayout::Kind::direct;
+        layout.result.pieces.push_back(Piece{0, r.kind == Kind::F80 ? 10u : r.size,
+                                             Location::in_reg(RegClass::x87, 0), Extend::none});
+    } else if (r.is_scalar()) {
+        // Integers and pointers in eax, 64-bit integers in edx:eax. A narrow
+        // integer is widened to 32 bits by the callee (Clang marks it
+        // signext/zeroext and extends; GCC's callers re-extend and ignore it),
+        // so a trampoline widens it and a caller reads only its bytes.
+        layout.result.kind = ResultLayout::Kind::direct;
+        if (r.size == 8) {
+            layout.result.pieces.push_back(gpr_piece(0, 4, gpr::ax, Extend::none));
+            layout.result.pieces.push_back(gpr_piece(4, 4, gpr::dx, Extend::none));
+        } else {
+            layout.result.pieces.push_back(gpr_piece(0, r.size, gpr::ax, promoted_extension(r)));
+        }
+    } else if (windows && windows_register_result(r)) {
+        layout.result.kind = ResultLayout::Kind::direct;
+        layout.result.pieces.push_back(gpr_piece(0, std::min(r.size, 4u), gpr::ax, Extend::none));
+        if (r.size == 8) layout.result.pieces.push_back(gpr_piece(4, 4, gpr::dx, Extend::none));
+    } else {
+        // psABI 3.2.3: every struct and union result (Linux), Microsoft: the
+        // other sizes, is written through a hidden pointer that the callee
+        // also returns in eax.
+        sret = true;
+        layout.result.kind = ResultLayout::Kind::indirect;
+        layout.result.returns_sret_pointer = true;
+        layout.result.sret_pointer_reg = Location::in_reg(RegClass::gpr, gpr::ax);
+        ArgLayout& arg = layout.args.emplace_back();
+        arg.index = kSretIndex;
+        // The hidden pointer is the first argument: fastcall (GCC, Clang,
+        // MSVC) and Linux thiscall (GCC, Clang) pass it in ecx. Microsoft's
+        // thiscall keeps ecx for `this` and passes the pointer first on the
+        // stack; cdecl and stdcall push it last (lowest address).
+        const bool in_register = free_regs > 0 && !(windows && rules == CallConv::thiscall);
+        if (in_register) {
+            arg.pieces.push_back(gpr_piece(0, 4, kRegisterArgs[next_reg++], Extend::none));
+            --free_regs;
+        } else {
+            arg.pieces.push_back(Piece{0, 4, Location::on_stack(0), Extend::none});
+            stack = 4;
+        }
+    }
+
+    // ---- The arguments --------------------------------------------------------------------
+    for (size_t i = 0; i < sig.args.size(); ++i) {
+        const Type& t = sig.args[i];
+        const bool variadic = sig.fixed_args && i >= *sig.fixed_args;
+        if (variadic && t.kind == Kind::F32)
+            return make_error("argument " + std::to_string(i) +
+                              ": f32 passed as a variadic argument; C promotes float to "
+                              "double there, so pass f64");
+        ArgLayout& arg = layout.args.emplace_back();
+        arg.index = int32_t(i);
+        // psABI 2.2.3 (and Microsoft, and GCC/Clang for Windows alike): a
+        // narrow integer is widened to 32 bits by the caller, in a register or
+        // in its 4-byte stack slot.
+        const Extend extend = promoted_extension(t);
+        if (free_regs > 0 && register_sized_integer(t)) {
+            arg.pieces.push_back(gpr_piece(0, t.size, kRegisterArgs[next_reg++], extend));
+            --free_regs;
+            continue;
+        }
+        if (free_regs > 0) {
+            const uint32_t used = registers_consumed(t, sig.platform);
+            free_regs = used >= free_regs ? 0 : free_regs - used;
+            next_reg += used;
+        }
+        // psABI 2.2.3: arguments are pushed right to left, each in a 4-byte
+        // aligned slot of its size rounded up to 4 bytes, whatever the type's
+        // own alignment (GCC and Clang keep even over-aligned aggregates and
+        // double at 4 on i386).
+        arg.pieces.push_back(Piece{0, t.size, Location::on_stack(int32_t(stack)), extend});
+        stack += align_up(t.size, 4);
+    }
+    layout.stack_size = stack;
+
+    // ---- Who removes the arguments -----------------------------------------------------------
+    if (rules == CallConv::cdecl_) {
+        // Linux (psABI 3.2.3, `ret $4`): the callee pops the hidden result
+        // pointer even under cdecl; Microsoft's cdecl callee pops nothing.
+        layout.callee_pops = sret && !windows && layout.args[0].pieces[0].loc.is_stack() ? 4 : 0;
+    } else {
+        // stdcall, fastcall, thiscall: the callee removes every stack byte
+        // (`ret N`), the hidden pointer included (GCC `ret $8` for an
+        // aggregate-returning stdcall function of one int; MSVC alike).
+        layout.callee_pops = stack;
+    }
+    return layout;
+}
+
 } // namespace ctabi::abi
