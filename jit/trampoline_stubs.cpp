@@ -16,7 +16,7 @@ namespace {
 struct Slot {
     TrampolineTarget target;
     const void* body;
-    uint64_t reserved;
+    uint8_t reserved[32 - sizeof(TrampolineTarget) - sizeof(void*)];
 };
 static_assert(sizeof(Slot) == 32 && offsetof(Slot, target) == 0);
 
@@ -25,14 +25,14 @@ constexpr uint32_t kStubsPerChunk = 1024;
 constexpr size_t kCodeBytes = size_t(kStubBytes) * kStubsPerChunk; // whole pages
 constexpr size_t kChunkBytes = kCodeBytes + sizeof(Slot) * kStubsPerChunk;
 
-// Stub forms (16 bytes each; slot = the stub's slot, read RIP-relative):
+// x86-64 stub forms (16 bytes each; slot = the stub's slot, read RIP-relative):
 //   body form:   lea r10, [rip + slot]          4C 8D 15 <disp32>
 //                jmp qword [rip + slot.body]    FF 25 <disp32>
 //   direct form: mov reg, [rip + slot.data]     REX.W(+R) 8B <modrm 00 reg 101> <disp32>
 //                jmp qword [rip + slot.handler] FF 25 <disp32>
 // then int3 padding. Both instructions' displacements count from the end of
 // the instruction.
-void write_stub(uint8_t* out, uint64_t stub_rx, uint64_t slot_rx, int data_register) {
+void write_stub_x64(uint8_t* out, uint64_t stub_rx, uint64_t slot_rx, int data_register) {
     auto disp = [](uint64_t to, uint64_t next_ip) { return int32_t(int64_t(to - next_ip)); };
     uint8_t head[3];
     uint64_t first_target, jump_target;
@@ -57,6 +57,42 @@ void write_stub(uint8_t* out, uint64_t stub_rx, uint64_t slot_rx, int data_regis
     std::memcpy(bytes + 9, &jump_disp, 4);
     std::memset(bytes + 13, 0xCC, 3);
     std::memcpy(out, bytes, kStubBytes);
+}
+// i386 stub forms (16 bytes each; addresses absolute, the slot's through the
+// read-execute view):
+//   body form:   mov eax, slot                  B8 <imm32>
+//                jmp dword [slot.body]          FF 25 <abs32>
+//   direct form: mov reg, [slot.data]           8B <modrm 00 reg 101> <abs32>
+//                jmp dword [slot.handler]       FF 25 <abs32>
+// then int3 padding. eax carries no argument in any i386 convention.
+void write_stub_x86(uint8_t* out, uint64_t slot_rx, int data_register) {
+    uint8_t bytes[kStubBytes];
+    std::memset(bytes, 0xCC, kStubBytes);
+    size_t n = 0;
+    uint32_t first, jump;
+    if (data_register < 0) {
+        bytes[n++] = 0xB8; // mov eax, imm32
+        first = uint32_t(slot_rx);
+        jump = uint32_t(slot_rx + offsetof(Slot, body));
+    } else {
+        bytes[n++] = 0x8B; // mov r32, r/m32
+        bytes[n++] = uint8_t((data_register & 7) << 3 | 0x05);
+        first = uint32_t(slot_rx + offsetof(Slot, target) + offsetof(TrampolineTarget, data));
+        jump = uint32_t(slot_rx + offsetof(Slot, target) + offsetof(TrampolineTarget, handler));
+    }
+    std::memcpy(bytes + n, &first, 4);
+    n += 4;
+    bytes[n++] = 0xFF, bytes[n++] = 0x25; // jmp r/m32, [abs32]
+    std::memcpy(bytes + n, &jump, 4);
+    std::memcpy(out, bytes, kStubBytes);
+}
+
+// The stub for the host's instruction set (the code runs in this process).
+void write_stub(uint8_t* out, uint64_t stub_rx, uint64_t slot_rx, int data_register) {
+    if (abi::conv_arch(abi::host_conv()) == abi::Arch::x86_64)
+        write_stub_x64(out, stub_rx, slot_rx, data_register);
+    else
+        write_stub_x86(out, slot_rx, data_register);
 }
 
 // Where a freed stub leads until it is reused: a loud stop instead of a
@@ -139,7 +175,7 @@ private:
             auto* s = reinterpret_cast<Slot*>(c.rw + kCodeBytes) + i;
             *s = Slot{{reinterpret_cast<TrampolineHandler>(&freed_callback_called), nullptr},
                       reinterpret_cast<const void*>(&freed_callback_called),
-                      0};
+                      {}};
         }
         asmjit::VirtMem::flushInstructionCache(c.rx, kCodeBytes);
         chunks_.push_back(c);

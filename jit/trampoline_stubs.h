@@ -1,5 +1,5 @@
 // Per-callback entry points. A callback is a 16-byte stub in executable
-// memory that points r10 at its slot (a TrampolineTarget, then the address
+// memory that points r10 (x86-64) or eax (i386) at its slot (a TrampolineTarget, then the address
 // of the trampoline body) and jumps to the body; the body is shared by
 // every callback of the signature.
 //
@@ -23,7 +23,7 @@ struct TrampolineStub {
     uint32_t id = 0;       // to release it
 };
 
-// A stub that jumps to `body` with r10 pointing at {handler, data}; or, with
+// A stub that jumps to `body` with r10 (eax on i386) pointing at {handler, data}; or, with
 // a `data_register` (a pass-through whose body would only load that
 // register), that loads `data` into the register and jumps to `handler`
 // itself. Thread-safe.

@@ -183,6 +183,9 @@ R call_passthrough(void* data, A... args) noexcept {
         if constexpr (!std::is_void_v<R>) return R{};
     }
 }
+#if defined(__x86_64__)
+// Pass-through handlers exist for the x86-64 conventions only: an i386
+// callback always goes through the general trampoline body.
 template <typename Fn, typename R, typename... A>
 R passthrough_sysv64(A... args, void* data) noexcept {
     return call_passthrough<Fn, R, A...>(data, args...);
@@ -191,6 +194,7 @@ template <typename Fn, typename R, typename... A>
 __attribute__((ms_abi)) R passthrough_win64(A... args, void* data) noexcept {
     return call_passthrough<Fn, R, A...>(data, args...);
 }
+#endif
 
 template <typename Fn, typename R, typename... A>
 void typed_handler(void* data, void* result, void* const* args) noexcept {
@@ -224,10 +228,12 @@ struct CallbackType<R(A...)> {
         }();
         if (size_t(conv) >= kConventions) return make_error("make_callback: unknown convention");
         const void* passthrough = nullptr;
+#if defined(__x86_64__)
         if (conv == abi::CallConv::sysv64)
             passthrough = reinterpret_cast<const void*>(&passthrough_sysv64<Stored, R, A...>);
         else if (conv == abi::CallConv::win64)
             passthrough = reinterpret_cast<const void*>(&passthrough_win64<Stored, R, A...>);
+#endif
         auto state = std::make_unique<CallableState<Stored>>(Stored(std::forward<Fn>(fn)));
         return make_callback_from_state(signatures[size_t(conv)], &typed_handler<Stored, R, A...>,
                                         passthrough, std::move(state));

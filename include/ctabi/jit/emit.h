@@ -1,5 +1,5 @@
 // Emitters: machine code generated from CallLayouts alone (no ABI rule is
-// re-derived here). The host is x86-64 System V.
+// re-derived here). The host is x86-64 System V or i386 (cdecl).
 #pragma once
 
 #include "ctabi/abi/layout.h"
@@ -34,7 +34,7 @@ Result<GeneratedCode> emit_forward_thunk(const abi::Signature& sig,
 // host-native function (see ctabi/callback.h for the meaning of the buffers).
 using TrampolineHandler = void (*)(void* data, void* result, void* const* args);
 
-// Where a callback's stub points r10 before jumping to the trampoline body:
+// Where a callback's stub points r10 (x86-64) or eax (i386) before jumping to the trampoline body:
 // the callback's handler and its data.
 struct TrampolineTarget {
     TrampolineHandler handler;
@@ -43,7 +43,7 @@ struct TrampolineTarget {
 
 // The body of a reverse trampoline: a function of the convention `layout`
 // describes (the callee's side of it), shared by every callback of the
-// signature. Entered with r10 pointing at a TrampolineTarget, it preserves
+// signature. Entered with r10 (i386: eax) pointing at a TrampolineTarget, it preserves
 // the registers the foreign convention's caller expects kept, points
 // args[i] at each argument's value, calls the handler with the host's
 // convention and returns its result where the foreign caller looks for it.
