@@ -15,6 +15,7 @@ type that calls a Python function.
 """
 
 import ctypes as _ctypes
+import sys as _sys
 import re as _re
 
 from . import _ctabi
@@ -26,22 +27,49 @@ __version__ = "0.1.0"
 
 Thunk = _ctabi.Thunk
 
+_FUNCFLAG_CDECL = 0x1
 _FUNCFLAG_PYTHONAPI = 0x4
 _FUNCFLAG_USE_ERRNO = 0x8
 
-# Conventions by name; the host's (System V on x86-64 Linux) is the default.
-_HOST_ABI = "sysv64"
-_ABIS = ("sysv64", "win64", "cdecl", "stdcall", "fastcall", "thiscall")
+# Conventions by name. The host's is the default: System V on x86-64 Linux,
+# win64 on 64-bit Windows, cdecl in a 32-bit process.
+_CONVS = ("sysv64", "win64", "cdecl", "stdcall", "fastcall", "thiscall")
+_I386_CONVS = ("cdecl", "stdcall", "fastcall", "thiscall")
+_PLATFORMS = ("linux", "windows")
+_HOST_PLATFORM = "windows" if _sys.platform == "win32" else "linux"
+if _ctypes.sizeof(_ctypes.c_void_p) == 4:
+    _HOST_ABI = "cdecl"
+else:
+    _HOST_ABI = "win64" if _HOST_PLATFORM == "windows" else "sysv64"
+_ABIS = _CONVS
 
 
-def _check_abi(abi):
+def _check_abi(abi, flags=None):
+    """The convention text for abi= (a name, optionally after a platform:
+    "stdcall", "windows thiscall"); by default the host's, or, in a 32-bit
+    process on Windows, stdcall for a function whose ctypes _flags_ lack
+    FUNCFLAG_CDECL (WinDLL, WINFUNCTYPE)."""
     if abi is None:
+        if (_HOST_ABI == "cdecl" and _HOST_PLATFORM == "windows" and flags is not None and
+                not flags & _FUNCFLAG_CDECL):
+            return "stdcall"
         return _HOST_ABI
     if not isinstance(abi, str):
         raise TypeError("abi must be a convention name such as 'win64', not %r" % (abi,))
-    if abi not in _ABIS:
-        raise ValueError("unknown abi %r; known: %s" % (abi, ", ".join(_ABIS)))
+    words = abi.split()
+    if len(words) == 2 and words[0] in _PLATFORMS and words[1] in _I386_CONVS:
+        return abi if words[0] != _HOST_PLATFORM else words[1]
+    if len(words) == 2 and words[0] in _PLATFORMS and words[1] in _CONVS:
+        raise ValueError("abi %r: the platform (linux or windows) applies only to the i386 "
+                         "conventions (%s)" % (abi, ", ".join(_I386_CONVS)))
+    if abi not in _CONVS:
+        raise ValueError("unknown abi %r; known: %s, each i386 one optionally after a platform "
+                         "('windows stdcall')" % (abi, ", ".join(_CONVS)))
     return abi
+
+
+def _is_host_abi(conv):
+    return conv == _HOST_ABI
 
 
 def _name_of(cfunc):
@@ -72,9 +100,13 @@ def classify(signature):
 def thunk(cfunc, *, abi=None, release_gil=None, fixed_args=None):
     """A Thunk calling the ctypes function `cfunc` with its semantics.
 
-    abi: the function's convention by name ("sysv64", "win64", ...), when
-      it is not the host's; for example an ms_abi function in a Linux
-      library with abi="win64".
+    abi: the function's convention by name ("sysv64", "win64", "cdecl",
+      "stdcall", "fastcall", "thiscall"), when it is not the host's; for
+      example an ms_abi function in a Linux library with abi="win64". An
+      i386 convention may name its platform's rules first ("windows
+      stdcall"); by default they are the host's. In a 32-bit process on
+      Windows, a function whose _flags_ lack FUNCFLAG_CDECL (WinDLL,
+      WINFUNCTYPE) is stdcall without abi=.
     release_gil: whether calls release the GIL; by default as ctypes does
       (released for CDLL functions, held for PyDLL ones).
     fixed_args: for a variadic C function, how many of argtypes are its
@@ -92,7 +124,7 @@ def thunk(cfunc, *, abi=None, release_gil=None, fixed_args=None):
     argtypes = tuple(argtypes)
     restype = cfunc.restype
     flags = cfunc._flags_
-    conv = _check_abi(abi)
+    conv = _check_abi(abi, flags)
     address = _address_of(cfunc)
     if not address:
         raise ValueError("%s: the function pointer is NULL" % name)
@@ -105,7 +137,7 @@ def thunk(cfunc, *, abi=None, release_gil=None, fixed_args=None):
     # Hand values the fast path does not take to ctypes, unless ctypes would
     # call this function wrongly (another convention, variadic, or values
     # ctypes itself passes wrongly).
-    fallback = (conv == _HOST_ABI and fixed_args is None and
+    fallback = (_is_host_abi(conv) and fixed_args is None and
                 not any(ctypes_mishandles(t) for t in argtypes) and
                 not (isinstance(restype, type) and ctypes_mishandles(restype)))
     if fixed_args is not None:
@@ -174,7 +206,7 @@ def callback(functype, pyfunc, *, abi=None):
         raise TypeError("ctabi.callback(): %r is not callable" % (pyfunc,))
     argtypes = tuple(functype._argtypes_ or ())
     restype = functype._restype_
-    conv = _check_abi(abi)
+    conv = _check_abi(abi, getattr(functype, "_flags_", None))
     try:
         arg_kinds = [result_kind(t)[1] for t in argtypes]
         if restype is None:
