@@ -41,17 +41,20 @@ bool single_float_element(const Type& t) {
     return t.fields[0].offset == 0 && inner.size == t.size && single_float_element(inner);
 }
 
-// How many of fastcall's registers a value that does not go in one uses up.
-// Microsoft (and Clang for Windows targets): none; aggregates and 64-bit
-// integers neither take nor consume registers. Linux (GCC's
-// function_arg_advance_32, which Clang's updateFreeRegs matches for
-// aggregates): a 64-bit integer or an aggregate consumes as many registers as
-// it has 4-byte words, all that remain when it has more; floating values and
-// aggregates holding just one (SFmode/DFmode/XFmode in GCC, "Float" class in
-// Clang) consume none. So `{i32}, i32, i32` passes the second argument in edx.
+// How many of fastcall's (or thiscall's) registers a value that does not go
+// in one uses up. A 64-bit integer: two, all that remain when only one does
+// (GCC's function_arg_advance_32; Clang for Linux and for MSVC targets
+// alike: `int, long long, int` passes the last int on the stack). An
+// aggregate, Linux: as many as it has 4-byte words (GCC; Clang matches for
+// aggregates of 4 bytes or more), except one holding a single float, double
+// or long double (SFmode/DFmode/XFmode in GCC); Microsoft: none ("On
+// Windows, aggregates other than HFAs are never passed in registers, and
+// they do not consume register slots", Clang's X86_32ABIInfo). Floating
+// values: none. So `{i32}, i32, i32` passes the second argument in edx on
+// Linux and in ecx on Windows.
 uint32_t registers_consumed(const Type& t, Platform platform) {
-    if (platform == Platform::windows) return 0;
     if (t.is_integer() && t.size == 8) return 2;
+    if (platform == Platform::windows) return 0;
     if (t.is_aggregate() && !single_float_element(t)) return words(t.size);
     return 0;
 }
