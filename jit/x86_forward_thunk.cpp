@@ -15,13 +15,37 @@
 namespace ctabi::jit {
 
 using namespace ia32;
-using abi::PassKind;
 
 namespace {
 
 // Values the canonical form passes by pointer (see abi::canonical_signature).
 bool by_pointer(const abi::Type& t) {
     return t.is_aggregate() || t.kind == abi::Kind::F80;
+}
+
+// The canonical caller finds a scalar result where the target returns it
+// (the same type under i386 rules); only the canonical layout's widening of
+// a narrow integer may need adding.
+Result<Ok> widen_result(x86::Assembler& a, const abi::ResultLayout& target,
+                        const abi::ResultLayout& canonical) {
+    if (canonical.pieces.size() != target.pieces.size())
+        return make_error("forward thunk: the canonical result does not match the target's");
+    for (size_t k = 0; k < target.pieces.size(); ++k) {
+        const abi::Piece& want = canonical.pieces[k];
+        if (!(want.loc == target.pieces[k].loc))
+            return make_error("forward thunk: the canonical result is not where the target "
+                              "returns it");
+        if (want.extend == abi::Extend::none || want.size >= 4 ||
+            want.loc.cls != abi::RegClass::gpr)
+            continue;
+        x86::Gp r = gp32(want.loc.reg);
+        x86::Gp part = want.size == 1 ? x86::Gp(r.r8Lo()) : x86::Gp(r.r16());
+        if (want.extend == abi::Extend::sign32)
+            a.movsx(r, part);
+        else
+            a.movzx(r, part);
+    }
+    return Ok{};
 }
 
 } // namespace
@@ -36,7 +60,8 @@ Result<GeneratedCode> emit_forward_thunk_x86(const abi::Signature& sig,
     if (canonical.args.size() != sig.args.size() + shift)
         return make_error("forward thunk: the canonical layout does not match the signature");
     for (const auto& arg : canonical.args)
-        if (arg.pieces.size() != 1 || !arg.pieces[0].loc.is_stack() || arg.kind != PassKind::direct)
+        if (arg.pieces.size() != 1 || !arg.pieces[0].loc.is_stack() ||
+            arg.kind != abi::PassKind::direct)
             return make_error("forward thunk: an i386 canonical argument must be one stack slot");
 
     asmjit::CodeHolder& code = fresh_code_holder();
@@ -45,72 +70,18 @@ Result<GeneratedCode> emit_forward_thunk_x86(const abi::Signature& sig,
     auto incoming = [&](size_t k) {
         return x86::ptr(x86::ebp, 8 + canonical.args.at(k).pieces[0].loc.offset);
     };
-    // Where target argument `arg`'s bytes are (loading edi when behind a pointer).
-    auto value_of = [&](const abi::ArgLayout& arg) {
-        const size_t k = size_t(arg.index) + shift;
-        if (!by_pointer(sig.args.at(size_t(arg.index)))) return incoming(k);
-        a.mov(x86::edi, incoming(k).cloneResized(4));
-        return x86::ptr(x86::edi);
-    };
-
-    const uint32_t align = std::max(target_layout.stack_align, 16u);
-    const uint32_t frame = align_up(x64::outgoing_area(target_layout), align);
-    a.push(x86::ebp);
-    a.mov(x86::ebp, x86::esp);
-    a.push(x86::esi);
-    a.push(x86::edi);
-    if (frame) a.sub(x86::esp, frame);
-    a.and_(x86::esp, -int32_t(align));
-
-    // Memory first (eax and edx as scratch).
-    for (const auto& arg : target_layout.args) {
-        if (arg.index == abi::kSretIndex) {
-            // The target writes its result straight into the canonical buffer.
-            for (const auto& p : arg.pieces)
-                if (p.loc.is_stack()) {
-                    a.mov(x86::eax, incoming(0).cloneResized(4));
-                    a.mov(x86::dword_ptr(x86::esp, p.loc.offset), x86::eax);
-                }
-            continue;
-        }
-        bool any_stack = arg.kind == PassKind::indirect;
-        for (const auto& p : arg.pieces)
-            any_stack |= p.loc.is_stack();
-        if (!any_stack) continue;
-        x86::Mem value = value_of(arg);
-        if (arg.kind == PassKind::indirect) {
-            copy_bytes(a, x86::ptr(x86::esp, arg.copy_offset), value, arg.copy_size);
-            const abi::Piece& p = arg.pieces.at(0);
-            if (p.loc.is_stack()) {
-                a.lea(x86::eax, x86::ptr(x86::esp, arg.copy_offset));
-                a.mov(x86::dword_ptr(x86::esp, p.loc.offset), x86::eax);
-            }
-            continue;
-        }
-        for (const auto& p : arg.pieces)
-            if (p.loc.is_stack()) store_stack_piece(a, p, value.cloneAdjusted(p.offset));
-    }
-    // Then the registers.
-    for (const auto& arg : target_layout.args) {
-        if (arg.index == abi::kSretIndex) {
-            for (const auto& p : arg.pieces)
-                if (p.loc.is_reg()) a.mov(gp32(p.loc.reg), incoming(0).cloneResized(4));
-            continue;
-        }
-        bool any_reg = false;
-        for (const auto& p : arg.pieces)
-            any_reg |= p.loc.is_reg();
-        if (!any_reg) continue;
-        if (arg.kind == PassKind::indirect) {
-            a.lea(gp32(arg.pieces.at(0).loc.reg), x86::ptr(x86::esp, arg.copy_offset));
-            continue;
-        }
-        x86::Mem value = value_of(arg);
-        for (const auto& p : arg.pieces)
-            if (p.loc.is_reg())
-                load_gpr(a, gp32(p.loc.reg), value.cloneAdjusted(p.offset), p.size, p.extend);
-    }
-
+    enter_call_frame(a, x64::outgoing_area(target_layout),
+                     std::max(target_layout.stack_align, 16u));
+    // The target writes an indirect result straight into the canonical buffer.
+    place_arguments(
+        a, target_layout,
+        [&](const abi::ArgLayout& arg) {
+            const size_t k = size_t(arg.index) + shift;
+            if (!by_pointer(sig.args.at(size_t(arg.index)))) return incoming(k);
+            a.mov(x86::edi, incoming(k).cloneResized(4));
+            return x86::ptr(x86::edi);
+        },
+        shift ? incoming(0) : x86::Mem());
     a.mov(x86::eax, asmjit::imm(reinterpret_cast<uintptr_t>(target)));
     a.call(x86::eax);
 
@@ -119,42 +90,11 @@ Result<GeneratedCode> emit_forward_thunk_x86(const abi::Signature& sig,
         // A register-returned aggregate (Windows) or long double: stored
         // through the canonical result pointer.
         a.mov(x86::ecx, incoming(0).cloneResized(4));
-        for (const auto& p : result.pieces) {
-            x86::Mem dst = x86::ptr(x86::ecx, int32_t(p.offset));
-            if (p.loc.cls == abi::RegClass::x87)
-                store_x87(a, dst, p.size);
-            else
-                store_gpr(a, dst, gp32(p.loc.reg), p.size);
-        }
+        store_result(a, result.pieces, x86::ecx);
     } else if (result.kind == abi::ResultLayout::Kind::direct) {
-        // Scalars come back where the canonical caller looks for them too;
-        // only the canonical layout's widening of a narrow integer is added.
-        if (canonical.result.pieces.size() != result.pieces.size())
-            return make_error("forward thunk: the canonical result does not match the target's");
-        for (size_t k = 0; k < result.pieces.size(); ++k) {
-            const abi::Piece& want = canonical.result.pieces[k];
-            if (!(want.loc == result.pieces[k].loc))
-                return make_error("forward thunk: the canonical result is not where the target "
-                                  "returns it");
-            if (want.extend != abi::Extend::none && want.size < 4 &&
-                want.loc.cls == abi::RegClass::gpr) {
-                x86::Gp r = gp32(want.loc.reg);
-                x86::Gp part = want.size == 1 ? x86::Gp(r.r8Lo()) : x86::Gp(r.r16());
-                if (want.extend == abi::Extend::sign32)
-                    a.movsx(r, part);
-                else
-                    a.movzx(r, part);
-            }
-        }
+        if (auto ok = widen_result(a, result, canonical.result); !ok) return ok.error();
     }
-    a.lea(x86::esp, x86::ptr(x86::ebp, -8));
-    a.pop(x86::edi);
-    a.pop(x86::esi);
-    a.pop(x86::ebp);
-    if (canonical.callee_pops)
-        a.ret(canonical.callee_pops);
-    else
-        a.ret();
+    leave_call_frame(a, canonical.callee_pops);
     return install(code);
 }
 

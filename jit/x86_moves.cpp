@@ -98,4 +98,85 @@ void store_stack_piece(x86::Assembler& a, const abi::Piece& p, x86::Mem src) {
     }
 }
 
+void place_arguments(x86::Assembler& a, const abi::CallLayout& layout, const ValueOf& value_of,
+                     x86::Mem sret) {
+    sret.setSize(4);
+    for (const auto& arg : layout.args) {
+        if (arg.index == abi::kSretIndex) {
+            for (const auto& p : arg.pieces)
+                if (p.loc.is_stack()) {
+                    a.mov(x86::eax, sret);
+                    a.mov(x86::dword_ptr(x86::esp, p.loc.offset), x86::eax);
+                }
+            continue;
+        }
+        bool any_stack = arg.kind == abi::PassKind::indirect;
+        for (const auto& p : arg.pieces)
+            any_stack |= p.loc.is_stack();
+        if (!any_stack) continue;
+        x86::Mem value = value_of(arg);
+        if (arg.kind == abi::PassKind::indirect) {
+            copy_bytes(a, x86::ptr(x86::esp, arg.copy_offset), value, arg.copy_size);
+            const abi::Piece& p = arg.pieces.at(0);
+            if (p.loc.is_stack()) {
+                a.lea(x86::eax, x86::ptr(x86::esp, arg.copy_offset));
+                a.mov(x86::dword_ptr(x86::esp, p.loc.offset), x86::eax);
+            }
+            continue;
+        }
+        for (const auto& p : arg.pieces)
+            if (p.loc.is_stack()) store_stack_piece(a, p, value.cloneAdjusted(p.offset));
+    }
+    for (const auto& arg : layout.args) {
+        if (arg.index == abi::kSretIndex) {
+            for (const auto& p : arg.pieces)
+                if (p.loc.is_reg()) a.mov(gp32(p.loc.reg), sret);
+            continue;
+        }
+        bool any_reg = false;
+        for (const auto& p : arg.pieces)
+            any_reg |= p.loc.is_reg();
+        if (!any_reg) continue;
+        if (arg.kind == abi::PassKind::indirect) {
+            a.lea(gp32(arg.pieces.at(0).loc.reg), x86::ptr(x86::esp, arg.copy_offset));
+            continue;
+        }
+        x86::Mem value = value_of(arg);
+        for (const auto& p : arg.pieces)
+            if (p.loc.is_reg())
+                load_gpr(a, gp32(p.loc.reg), value.cloneAdjusted(p.offset), p.size, p.extend);
+    }
+}
+
+void store_result(x86::Assembler& a, const abi::Pieces& pieces, x86::Gp base) {
+    for (const auto& p : pieces) {
+        x86::Mem dst = x86::ptr(base, int32_t(p.offset));
+        if (p.loc.cls == abi::RegClass::x87)
+            store_x87(a, dst, p.size);
+        else
+            store_gpr(a, dst, gp32(p.loc.reg), p.size);
+    }
+}
+
+void enter_call_frame(x86::Assembler& a, uint32_t area, uint32_t align) {
+    a.push(x86::ebp);
+    a.mov(x86::ebp, x86::esp);
+    a.push(x86::esi);
+    a.push(x86::edi);
+    if (const uint32_t frame = align_up(area, align)) a.sub(x86::esp, frame);
+    // The host's callers keep 16 bytes (Linux) or only 4 (Windows): made here.
+    a.and_(x86::esp, -int32_t(align));
+}
+
+void leave_call_frame(x86::Assembler& a, uint32_t pops) {
+    a.lea(x86::esp, x86::ptr(x86::ebp, -8));
+    a.pop(x86::edi);
+    a.pop(x86::esi);
+    a.pop(x86::ebp);
+    if (pops)
+        a.ret(pops);
+    else
+        a.ret();
+}
+
 } // namespace ctabi::jit::ia32

@@ -7,6 +7,8 @@
 // ecx and edx are loaded last).
 #pragma once
 
+#include <functional>
+
 #include <asmjit/x86.h>
 
 #include "ctabi/abi/layout.h"
@@ -46,5 +48,24 @@ void copy_bytes(x86::Assembler& a, x86::Mem dst, x86::Mem src, uint32_t size);
 // A stack piece whose bytes are at `src`, to its outgoing slot [esp +
 // offset]: copied, or widened to 32 bits first when the layout says so.
 void store_stack_piece(x86::Assembler& a, const abi::Piece& p, x86::Mem src);
+
+// Puts every argument of a call laid out as `layout` where it goes: memory
+// first (stack pieces, copies and their pointers; eax and edx as scratch),
+// then the registers (ecx, edx). `value_of(arg)` says where an argument's
+// bytes are (it may load esi or edi, never eax, ecx or edx); `sret` holds the
+// result buffer's address, for the synthetic sret argument.
+using ValueOf = std::function<x86::Mem(const abi::ArgLayout&)>;
+void place_arguments(x86::Assembler& a, const abi::CallLayout& layout, const ValueOf& value_of,
+                     x86::Mem sret);
+
+// Stores the result pieces the callee returned (eax, edx, st0) at [base +
+// piece offset]; base must not be eax or edx.
+void store_result(x86::Assembler& a, const abi::Pieces& pieces, x86::Gp base);
+
+// The frame of an invoker or thunk: ebp, then the callee-saved esi and edi,
+// `area` bytes of outgoing arguments with esp aligned to `align` at the
+// call; and its end, which restores esp from ebp whatever the callee popped.
+void enter_call_frame(x86::Assembler& a, uint32_t area, uint32_t align);
+void leave_call_frame(x86::Assembler& a, uint32_t pops);
 
 } // namespace ctabi::jit::ia32
