@@ -42,21 +42,32 @@ bool single_float_element(const Type& t) {
 }
 
 // How many of fastcall's (or thiscall's) registers a value that does not go
-// in one uses up. A 64-bit integer: two, all that remain when only one does
-// (GCC's function_arg_advance_32; Clang for Linux and for MSVC targets
-// alike: `int, long long, int` passes the last int on the stack). An
-// aggregate, Linux: as many as it has 4-byte words (GCC; Clang matches for
-// aggregates of 4 bytes or more), except one holding a single float, double
-// or long double (SFmode/DFmode/XFmode in GCC); Microsoft: none ("On
-// Windows, aggregates other than HFAs are never passed in registers, and
-// they do not consume register slots", Clang's X86_32ABIInfo). Floating
-// values: none. So `{i32}, i32, i32` passes the second argument in edx on
-// Linux and in ecx on Windows.
+// in one uses up. Linux (GCC's function_arg_advance_32): a 64-bit integer,
+// or an aggregate, uses up as many as it has 4-byte words, all that remain
+// when fewer do (`int, long long, int` passes the last int on the stack;
+// `{int}, int` passes the int in edx), except an aggregate holding a single
+// float, double or long double (SFmode/DFmode/XFmode in GCC); floating values
+// use up none. Clang 14 matches for 64-bit integers and for aggregates of 4
+// bytes or more. Microsoft ("the first two DWORD or smaller arguments that
+// are found in the argument list from left to right are passed in ECX and
+// EDX"): nothing but a register argument uses a register (llvm-project
+// #57737: MSVC passes `unsigned long long a, int b, int c` with b, c in ecx,
+// edx; Clang for MSVC targets: "aggregates ... do not consume register
+// slots").
 uint32_t registers_consumed(const Type& t, Platform platform) {
-    if (t.is_integer() && t.size == 8) return 2;
     if (platform == Platform::windows) return 0;
+    if (t.is_integer() && t.size == 8) return 2;
     if (t.is_aggregate() && !single_float_element(t)) return words(t.size);
     return 0;
+}
+
+// An aggregate whose alignment was asked for (an aligned attribute, or
+// ctypes' explicit layout) beyond what its members give it.
+bool alignment_requested(const Type& t) {
+    uint32_t natural = 1;
+    for (const auto& f : t.fields)
+        natural = std::max(natural, f.type.align);
+    return t.is_aggregate() && t.align > natural;
 }
 
 // Microsoft: aggregates of 1, 2, 4 or 8 bytes come back in eax / edx:eax
@@ -83,9 +94,15 @@ Result<CallLayout> classify_i386(const Signature& sig) {
     // nothing (MSVC: "the __stdcall convention is ignored for vararg
     // functions", and likewise __fastcall and __thiscall).
     const CallConv rules = sig.is_variadic() ? CallConv::cdecl_ : sig.conv;
+    // Microsoft's thiscall is the convention of C++ member functions, which
+    // return every aggregate through the hidden pointer (1/2/4/8-byte ones
+    // too: clang++ -target i686-windows-msvc, MicrosoftCXXABI) and pass that
+    // pointer after `this`.
+    const bool msvc_member = windows && sig.conv == CallConv::thiscall;
     uint32_t free_regs = rules == CallConv::fastcall ? 2 : rules == CallConv::thiscall ? 1 : 0;
     uint32_t next_reg = 0;
     uint32_t stack = 0;
+    uint32_t copies = 0, copy_align = 1;
 
     // ---- The result -----------------------------------------------------------------------
     const Type& r = sig.result;
@@ -93,6 +110,7 @@ Result<CallLayout> classify_i386(const Signature& sig) {
         return Piece{offset, size, Location::in_reg(RegClass::gpr, reg), extend};
     };
     bool sret = false;
+    bool sret_after_first = false;
     if (r.is_void()) {
         layout.result.kind = ResultLayout::Kind::none;
     } else if (r.is_float() || r.kind == Kind::F80) {
@@ -103,9 +121,10 @@ Result<CallLayout> classify_i386(const Signature& sig) {
                                              Location::in_reg(RegClass::x87, 0), Extend::none});
     } else if (r.is_scalar()) {
         // Integers and pointers in eax, 64-bit integers in edx:eax. A narrow
-        // integer is widened to 32 bits by the callee (Clang marks it
-        // signext/zeroext and extends; GCC's callers re-extend and ignore it),
-        // so a trampoline widens it and a caller reads only its bytes.
+        // integer result is marked widened: ctabi's trampolines widen it to
+        // 32 bits (harmless, and what a caller relying on Clang's signext/
+        // zeroext return attribute expects), its callers read only its bytes
+        // (GCC, Clang and MSVC callees leave the upper bits undefined).
         layout.result.kind = ResultLayout::Kind::direct;
         if (r.size == 8) {
             layout.result.pieces.push_back(gpr_piece(0, 4, gpr::ax, Extend::none));
@@ -113,7 +132,7 @@ Result<CallLayout> classify_i386(const Signature& sig) {
         } else {
             layout.result.pieces.push_back(gpr_piece(0, r.size, gpr::ax, promoted_extension(r)));
         }
-    } else if (windows && windows_register_result(r)) {
+    } else if (windows && windows_register_result(r) && !msvc_member) {
         layout.result.kind = ResultLayout::Kind::direct;
         layout.result.pieces.push_back(gpr_piece(0, std::min(r.size, 4u), gpr::ax, Extend::none));
         if (r.size == 8) layout.result.pieces.push_back(gpr_piece(4, 4, gpr::dx, Extend::none));
@@ -128,13 +147,17 @@ Result<CallLayout> classify_i386(const Signature& sig) {
         ArgLayout& arg = layout.args.emplace_back();
         arg.index = kSretIndex;
         // The hidden pointer is the first argument: fastcall (GCC, Clang,
-        // MSVC) and Linux thiscall (GCC, Clang) pass it in ecx. Microsoft's
-        // thiscall keeps ecx for `this` and passes the pointer first on the
-        // stack; cdecl and stdcall push it last (lowest address).
-        const bool in_register = free_regs > 0 && !(windows && rules == CallConv::thiscall);
-        if (in_register) {
+        // MSVC) and Linux thiscall (GCC; Clang 14 keeps ecx for `this`
+        // instead) pass it in ecx; cdecl and stdcall push it last (lowest
+        // address). A Microsoft member function keeps ecx for `this` and
+        // passes the pointer first on the stack, or, when variadic (then
+        // `this` is on the stack too), right after `this`.
+        if (free_regs > 0 && !msvc_member) {
             arg.pieces.push_back(gpr_piece(0, 4, kRegisterArgs[next_reg++], Extend::none));
             --free_regs;
+        } else if (msvc_member && sig.is_variadic() && !sig.args.empty()) {
+            sret_after_first = true; // placed in the argument loop
+            arg.pieces.push_back(Piece{0, 4, Location::on_stack(0), Extend::none});
         } else {
             arg.pieces.push_back(Piece{0, 4, Location::on_stack(0), Extend::none});
             stack = 4;
@@ -160,25 +183,66 @@ Result<CallLayout> classify_i386(const Signature& sig) {
             --free_regs;
             continue;
         }
-        if (free_regs > 0) {
-            const uint32_t used = registers_consumed(t, sig.platform);
-            free_regs = used >= free_regs ? 0 : free_regs - used;
-            next_reg += used;
+        if (windows && t.is_aggregate() && t.align > 4 && alignment_requested(t)) {
+            // Microsoft (MSVC 2015 on; Clang's X86_32ABIInfo for
+            // IsWin32StructABI: isAlignRequired() and over 4 bytes): an
+            // aggregate of requested alignment goes by reference to a copy
+            // the caller makes; the pointer is passed as an integer would be
+            // (ecx, edx included). An aggregate merely holding one is by value.
+            arg.kind = PassKind::indirect;
+            if (free_regs > 0) {
+                arg.pieces.push_back(gpr_piece(0, 4, kRegisterArgs[next_reg++], Extend::none));
+                --free_regs;
+            } else {
+                arg.pieces.push_back(Piece{0, 4, Location::on_stack(int32_t(stack)), Extend::none});
+                stack += 4;
+            }
+            copies = align_up(copies, t.align);
+            arg.copy_offset = int32_t(copies); // relative to the copy area; rebased below
+            arg.copy_size = t.size;
+            copies += t.size;
+            copy_align = std::max(copy_align, t.align);
+        } else {
+            if (free_regs > 0) {
+                const uint32_t used = registers_consumed(t, sig.platform);
+                free_regs = used >= free_regs ? 0 : free_regs - used;
+                next_reg += used;
+            }
+            // psABI 2.2.3: arguments are pushed right to left, each in a
+            // 4-byte aligned slot of its size rounded up to 4 bytes, whatever
+            // the type's own alignment (GCC and Clang keep even over-aligned
+            // aggregates and double at 4 on i386).
+            arg.pieces.push_back(Piece{0, t.size, Location::on_stack(int32_t(stack)), extend});
+            stack += align_up(t.size, 4);
         }
-        // psABI 2.2.3: arguments are pushed right to left, each in a 4-byte
-        // aligned slot of its size rounded up to 4 bytes, whatever the type's
-        // own alignment (GCC and Clang keep even over-aligned aggregates and
-        // double at 4 on i386).
-        arg.pieces.push_back(Piece{0, t.size, Location::on_stack(int32_t(stack)), extend});
-        stack += align_up(t.size, 4);
+        if (sret_after_first && i == 0) {
+            layout.args[0].pieces[0].loc = Location::on_stack(int32_t(stack));
+            stack += 4;
+        }
     }
     layout.stack_size = stack;
+    if (copies) {
+        // The copies lie above the argument area, each at its alignment; the
+        // stack pointer at the call must then be aligned as strictly.
+        layout.copy_area_size = align_up(copies, copy_align);
+        layout.copy_area_align = copy_align;
+        layout.stack_align = std::max(layout.stack_align, copy_align);
+        const uint32_t base = align_up(stack, copy_align);
+        for (auto& a : layout.args)
+            if (a.kind == PassKind::indirect) a.copy_offset += int32_t(base);
+    }
 
     // ---- Who removes the arguments -----------------------------------------------------------
     if (rules == CallConv::cdecl_) {
         // Linux (psABI 3.2.3, `ret $4`): the callee pops the hidden result
-        // pointer even under cdecl; Microsoft's cdecl callee pops nothing.
-        layout.callee_pops = sret && !windows && layout.args[0].pieces[0].loc.is_stack() ? 4 : 0;
+        // pointer even under cdecl, and a variadic stdcall one too; GCC's
+        // variadic fastcall and thiscall callees do not (its
+        // ix86_return_pops_args keeps it for conventions with register
+        // parameters; Clang 14's fastcall pops it: ctabi follows GCC).
+        // Microsoft's cdecl callee pops nothing.
+        const bool pops_pointer = sig.conv == CallConv::cdecl_ || sig.conv == CallConv::stdcall;
+        layout.callee_pops =
+            sret && !windows && pops_pointer && layout.args[0].pieces[0].loc.is_stack() ? 4 : 0;
     } else {
         // stdcall, fastcall, thiscall: the callee removes every stack byte
         // (`ret N`), the hidden pointer included (GCC `ret $8` for an

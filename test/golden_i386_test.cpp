@@ -159,6 +159,21 @@ const GoldenCase kCdeclCases[] = {
      "double result in st(0) under MSVC too (clang-msvc fldl _gret)"},
     {"windows cdecl i64(i64)", "windows cdecl; a0 sp+0; ret eax[0:4] edx[4:4]; stack 8",
      "64-bit integer result in edx:eax (clang-msvc)"},
+
+    // Windows: an aggregate of requested alignment over 4 goes by reference.
+    {"windows cdecl i32(i32, {i32 @0 | size 8 align 8})",
+     "windows cdecl; a0 sp+0; a1 ref sp+4 copy sp+8:8; ret eax; stack 8; copies 8 align 8",
+     "MSVC 2015 on passes an aggregate whose alignment was asked for (aligned(8)) by reference "
+     "to a caller-made copy: clang -target i686-windows-msvc `movl 8(%esp), %eax; movl (%eax), "
+     "%eax` (Clang's X86_32ABIInfo: isAlignRequired() and over 4 bytes); the copy must be "
+     "8-aligned, so the caller's stack is too"},
+    {"windows cdecl i32({{i32 @0 | size 8 align 8}, i32})",
+     "windows cdecl; a0 sp+0; ret eax; stack 16",
+     "an aggregate merely holding an over-aligned member is passed by value (clang-msvc reads "
+     "its second member at 12(%esp))"},
+    {"cdecl i32(i32, {i32 @0 | size 8 align 8})", "cdecl; a0 sp+0; a1 sp+4; ret eax; stack 12",
+     "Linux passes the same aggregate by value in a 4-aligned slot (GCC and Clang: the member at "
+     "8(%esp))"},
 };
 
 // ---- stdcall ----------------------------------------------------------------------------------
@@ -281,11 +296,11 @@ const GoldenCase kFastcallCases[] = {
      "even the fixed ints of a variadic fastcall function go on the stack (GCC and Clang read "
      "4(%esp), 8(%esp), plain `ret`)"},
     {"fastcall {i32, i32}(i32, ..., i32)",
-     "fastcall; sret sp+0; a0 sp+4; a1 sp+8; ret sret->eax; stack 12; pops 4",
-     "variadic, so Linux cdecl: pointer at sp+0, popped by the callee. GCC and Clang disagree: "
-     "Clang `retl $4` (what ctabi follows, as for cdecl), GCC a plain `ret` (its "
-     "ix86_return_pops_args pops the pointer only for functions without register parameters, "
-     "variadic or not)"},
+     "fastcall; sret sp+0; a0 sp+4; a1 sp+8; ret sret->eax; stack 12",
+     "variadic, so Linux cdecl: pointer at sp+0, but not popped by the callee. GCC and Clang "
+     "disagree: GCC a plain `ret` (its ix86_return_pops_args pops the pointer only for "
+     "functions without register parameters, variadic or not; what ctabi follows, the Linux "
+     "system compiler), Clang `retl $4`"},
 
     // Windows: aggregates take and consume no registers (the 64-bit integer rule is in
     // I386Layout.WindowsFastcallInt64UsesUpNoRegister below).
@@ -314,6 +329,16 @@ const GoldenCase kFastcallCases[] = {
     {"windows fastcall {i32, i32, i32}(i32, ..., i32)",
      "windows fastcall; sret sp+0; a0 sp+4; a1 sp+8; ret sret->eax; stack 12",
      "variadic fastcall is Windows cdecl: pointer at sp+0, not popped (clang-msvc `retl`)"},
+    {"windows fastcall i32({i32 @0 | size 16 align 16}, i32, i32)",
+     "windows fastcall; a0 ref ecx copy sp+16:16; a1 edx; a2 sp+0; ret eax; stack 4; copies 16 "
+     "align 16; pops 4",
+     "the pointer to a by-reference copy goes where an integer would: clang-msvc `addl (%ecx), "
+     "%eax` for the aggregate, b in edx, c at 4(%esp), `retl $4`"},
+    {"windows fastcall i32(i32, i32, {i32 @0 | size 16 align 16}, i32)",
+     "windows fastcall; a0 ecx; a1 edx; a2 ref sp+0 copy sp+16:16; a3 sp+4; ret eax; stack 8; "
+     "copies 16 align 16; pops 8",
+     "with the registers taken the pointer is a stack argument (clang-msvc `movl 8(%esp), %esi` "
+     "after a push, `retl $8`)"},
 };
 
 // ---- thiscall ---------------------------------------------------------------------------------
@@ -354,6 +379,11 @@ const GoldenCase kThiscallCases[] = {
      "a variadic member function is cdecl with `this` pushed last: clang++ -target "
      "i686-windows-msvc of C::vint(int, ...) reads the int at 8(%esp), after `this`, and ends "
      "with a plain `retl`; GCC alike (Clang rejects variadic thiscall in C)"},
+    {"windows thiscall {i32, i32}(ptr, ..., i32)",
+     "windows thiscall; sret sp+4; a0 sp+0; a1 sp+8; ret sret->eax; stack 12",
+     "a variadic member function is cdecl with `this` first on the stack and the hidden pointer "
+     "after it (clang++ -target i686-windows-msvc: `this` at 4(%esp), the pointer loaded from "
+     "8(%esp), plain `retl`)"},
 };
 
 class I386CdeclGolden : public ::testing::TestWithParam<GoldenCase> {};
