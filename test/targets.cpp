@@ -37,6 +37,7 @@ int64_t t_sum_variadic(int32_t count, ...) {
     return s;
 }
 
+#if defined(__x86_64__)
 __attribute__((ms_abi)) double w_mixed(int32_t a, double b, int64_t c, float d, int32_t e,
                                        double f) {
     return a + b + double(c) + d + e + f;
@@ -71,9 +72,15 @@ __attribute__((ms_abi)) double w_sum_variadic(int32_t count, ...) {
     __builtin_ms_va_end(ap);
     return s;
 }
+#endif
 }
 
 extern "C" {
+int64_t t_call_variadic(int64_t (*fn)(int32_t, ...)) {
+    return fn(3, int64_t(10), 2.5, int64_t(30));
+}
+
+#if defined(__x86_64__)
 __attribute__((ms_abi)) __attribute__((noinline)) double w_call_keeping(WinDoubleFn fn, double x,
                                                                         int64_t k, int* kept) {
     // Values the compiler must keep in callee-saved registers across the
@@ -94,11 +101,8 @@ __attribute__((ms_abi)) __attribute__((noinline)) double w_call_keeping(WinDoubl
     return r;
 }
 
-int64_t t_call_variadic(int64_t (*fn)(int32_t, ...)) {
-    return fn(3, int64_t(10), 2.5, int64_t(30));
-}
-
 double w_call_variadic(WinVariadicFn fn) {
     return fn(3, int64_t(10), 2.5, int64_t(30));
 }
+#endif
 }
