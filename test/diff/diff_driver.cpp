@@ -61,11 +61,16 @@ extern char** environ;
 #define CTABI_DIFF_CLANG_PATH "clang"
 #endif
 
-// Calls fn(a0, a1, a2) (System V) with sentinels in rbx, rbp, r12-r15 and
-// reports in *status what the call did not preserve (see kStatusNames).
-extern "C" uint64_t ctabi_diff_checked_call(const void* fn, uint64_t a0, uint64_t a1, uint64_t a2,
-                                            uint32_t* status);
+// Calls fn(a0, a1, a2) (the host's C convention) with sentinels in the
+// callee-saved registers (x86-64: rbx, rbp, r12-r15; i386: ebx, esi, edi,
+// ebp) and reports in *status what the call did not preserve (see
+// kStatusNames): those registers, the stack pointer (exactly its value at
+// the call: the functions called are cdecl and pop nothing), an empty x87
+// stack, DF, the MXCSR and x87 control words.
+extern "C" uintptr_t ctabi_diff_checked_call(const void* fn, uintptr_t a0, uintptr_t a1,
+                                             uintptr_t a2, uint32_t* status);
 
+#if defined(__x86_64__)
 asm(R"(
     .intel_syntax noprefix
     .bss
@@ -229,12 +234,193 @@ ctabi_diff_traps:
     .hidden ctabi_diff_changes_fcw, ctabi_diff_sets_mxcsr_flags
     .att_syntax prefix
 )");
+#elif defined(__i386__)
+// The stub keeps its state in .bss, reached GOT-relative (the test is PIE),
+// and leaves 1 KiB between its frame and the call's arguments so that a
+// callee popping too much cannot reach the saved registers before the check.
+asm(R"(
+    .bss
+    .p2align 4
+ctabi_diff_saved_esp: .zero 4
+ctabi_diff_frame_esp: .zero 4
+ctabi_diff_mxcsr_before: .zero 4
+ctabi_diff_fcw_before: .zero 4
+    .text
+    .p2align 4
+    .globl ctabi_diff_checked_call
+    .hidden ctabi_diff_checked_call
+    .type ctabi_diff_checked_call, @function
+ctabi_diff_checked_call:
+    pushl %ebp
+    pushl %ebx
+    pushl %esi
+    pushl %edi
+    /* fn at 20(%esp), a0 24, a1 28, a2 32, status 36 */
+    call 2f
+2:  popl %ecx
+    addl $_GLOBAL_OFFSET_TABLE_+(.-2b), %ecx
+    movl %esp, ctabi_diff_frame_esp@GOTOFF(%ecx)
+    stmxcsr ctabi_diff_mxcsr_before@GOTOFF(%ecx)
+    fnstcw ctabi_diff_fcw_before@GOTOFF(%ecx)
+    movl 20(%esp), %eax
+    movl 24(%esp), %ebx
+    movl 28(%esp), %esi
+    movl 32(%esp), %edi
+    subl $1024, %esp
+    andl $-16, %esp
+    subl $4, %esp
+    pushl %edi
+    pushl %esi
+    pushl %ebx
+    /* esp is 16-byte aligned at the call */
+    movl %esp, ctabi_diff_saved_esp@GOTOFF(%ecx)
+    movl $0x5ee1b1b1, %ebx
+    movl $0x5ee1c1c1, %esi
+    movl $0x5ee1d1d1, %edi
+    movl $0x5ee1b2b2, %ebp
+    call *%eax
+    xorl %edx, %edx
+    cmpl $0x5ee1b1b1, %ebx
+    je 1f
+    orl $1, %edx
+1:  cmpl $0x5ee1c1c1, %esi
+    je 1f
+    orl $2, %edx
+1:  cmpl $0x5ee1d1d1, %edi
+    je 1f
+    orl $4, %edx
+1:  cmpl $0x5ee1b2b2, %ebp
+    je 1f
+    orl $8, %edx
+1:  call 2f
+2:  popl %ecx
+    addl $_GLOBAL_OFFSET_TABLE_+(.-2b), %ecx
+    cmpl ctabi_diff_saved_esp@GOTOFF(%ecx), %esp
+    je 1f
+    orl $16, %edx
+1:  movl ctabi_diff_frame_esp@GOTOFF(%ecx), %esp
+    subl $32, %esp
+    fnstenv (%esp)
+    fldenv (%esp)
+    movzwl 8(%esp), %ebx
+    cmpl $0xffff, %ebx
+    je 1f
+    orl $32, %edx
+    fninit
+1:  pushfl
+    popl %ebx
+    testl $0x400, %ebx
+    je 1f
+    orl $64, %edx
+    cld
+    /* MXCSR and the x87 control word: control bits only (the exception
+       flags in MXCSR bits 0-5 are status, which any float operation sets). */
+1:  stmxcsr (%esp)
+    movl (%esp), %ebx
+    xorl ctabi_diff_mxcsr_before@GOTOFF(%ecx), %ebx
+    testl $0xffc0, %ebx
+    je 1f
+    orl $128, %edx
+    ldmxcsr ctabi_diff_mxcsr_before@GOTOFF(%ecx)
+1:  fnstcw (%esp)
+    movzwl (%esp), %ebx
+    movzwl ctabi_diff_fcw_before@GOTOFF(%ecx), %esi
+    cmpl %esi, %ebx
+    je 1f
+    orl $256, %edx
+    fldcw ctabi_diff_fcw_before@GOTOFF(%ecx)
+1:  addl $32, %esp
+    movl 36(%esp), %ebx
+    movl %edx, (%ebx)
+    popl %edi
+    popl %esi
+    popl %ebx
+    popl %ebp
+    ret
+    .size ctabi_diff_checked_call, .-ctabi_diff_checked_call
+
+    /* Harness self-tests: calls with a misaligned stack, and functions that
+       break each rule the checking stub watches. */
+    .p2align 4
+ctabi_diff_call_misaligned:
+    /* (fn, shift): calls fn() with esp `shift` bytes below a 16-byte
+       boundary; ebp keeps esp, whatever fn pops. */
+    pushl %ebp
+    movl %esp, %ebp
+    movl 8(%ebp), %eax
+    movl 12(%ebp), %ecx
+    andl $-16, %esp
+    subl %ecx, %esp
+    call *%eax
+    movl %ebp, %esp
+    popl %ebp
+    ret
+ctabi_diff_returns:
+    ret
+ctabi_diff_clobbers_rbx:
+    movl $1, %ebx
+    ret
+ctabi_diff_clobbers_r14:
+    xorl %edi, %edi
+    ret
+ctabi_diff_moves_rsp:
+    popl %edx
+    subl $4, %esp
+    jmp *%edx
+ctabi_diff_pops_4:
+    ret $4
+ctabi_diff_leaves_x87:
+    fld1
+    ret
+ctabi_diff_sets_df:
+    std
+    ret
+ctabi_diff_changes_mxcsr:
+    subl $4, %esp
+    stmxcsr (%esp)
+    xorl $0x8000, (%esp)
+    ldmxcsr (%esp)
+    addl $4, %esp
+    ret
+ctabi_diff_changes_fcw:
+    subl $4, %esp
+    fnstcw (%esp)
+    xorw $0x0c00, (%esp)
+    fldcw (%esp)
+    addl $4, %esp
+    ret
+ctabi_diff_sets_mxcsr_flags:
+    subl $4, %esp
+    stmxcsr (%esp)
+    orl $0x3f, (%esp)
+    ldmxcsr (%esp)
+    addl $4, %esp
+    ret
+ctabi_diff_traps:
+    ud2
+    .globl ctabi_diff_call_misaligned, ctabi_diff_returns, ctabi_diff_clobbers_rbx
+    .globl ctabi_diff_clobbers_r14, ctabi_diff_moves_rsp, ctabi_diff_leaves_x87
+    .globl ctabi_diff_sets_df, ctabi_diff_changes_mxcsr, ctabi_diff_traps
+    .globl ctabi_diff_changes_fcw, ctabi_diff_sets_mxcsr_flags, ctabi_diff_pops_4
+    .hidden ctabi_diff_call_misaligned, ctabi_diff_returns, ctabi_diff_clobbers_rbx
+    .hidden ctabi_diff_clobbers_r14, ctabi_diff_moves_rsp, ctabi_diff_leaves_x87
+    .hidden ctabi_diff_sets_df, ctabi_diff_changes_mxcsr, ctabi_diff_traps
+    .hidden ctabi_diff_changes_fcw, ctabi_diff_sets_mxcsr_flags, ctabi_diff_pops_4
+)");
+#else
+#error "the differential harness runs on x86-64 and i386 hosts"
+#endif
 
 extern "C" {
-void ctabi_diff_call_misaligned(const void* fn); // calls fn() with rsp 8 bytes off
+// Calls fn() with rsp 8 bytes off (x86-64), or esp `shift` bytes below a
+// 16-byte boundary (i386).
+void ctabi_diff_call_misaligned(const void* fn, uintptr_t shift);
 void ctabi_diff_returns();
-void ctabi_diff_clobbers_rbx();
-void ctabi_diff_clobbers_r14();
+void ctabi_diff_clobbers_rbx(); // i386: ebx
+void ctabi_diff_clobbers_r14(); // i386: edi
+#if defined(__i386__)
+void ctabi_diff_pops_4(); // `ret $4`: pops what its cdecl caller owns
+#endif
 void ctabi_diff_moves_rsp();
 void ctabi_diff_leaves_x87();
 void ctabi_diff_sets_df();
@@ -249,12 +435,28 @@ namespace {
 using ctabi_diff::Conv;
 using ctabi_diff::diff_case;
 
+#if defined(__x86_64__)
+constexpr bool kI386 = false;
 const char* const kStatusNames[] = {
     "rbx not preserved",          "rbp not preserved",        "r12 not preserved",
     "r13 not preserved",          "r14 not preserved",        "r15 not preserved",
     "rsp not restored",           "x87 stack left non-empty", "direction flag left set",
     "MXCSR control bits changed", "x87 control word changed",
 };
+#else
+constexpr bool kI386 = true;
+const char* const kStatusNames[] = {
+    "ebx not preserved",
+    "esi not preserved",
+    "edi not preserved",
+    "ebp not preserved",
+    "esp not restored exactly (a wrong pop count)",
+    "x87 stack left non-empty",
+    "direction flag left set",
+    "MXCSR control bits changed",
+    "x87 control word changed",
+};
+#endif
 
 constexpr uint32_t kDefaultCount = 1000;
 constexpr size_t kMaxResult = 512; // bytes; the generator's largest is about 340
@@ -464,11 +666,11 @@ std::string status_text(uint32_t status) {
 
 // Calls through the checking stub; returns 0, or the signal that stopped the
 // call (the guard's handler jumps back here). *ret (if given) receives rax.
-__attribute__((noinline)) int guarded_call(uint64_t fn, uint64_t a0, uint64_t a1, uint64_t a2,
-                                           uint32_t* status, uint64_t* ret = nullptr) {
+__attribute__((noinline)) int guarded_call(uintptr_t fn, uintptr_t a0, uintptr_t a1, uintptr_t a2,
+                                           uint32_t* status, uintptr_t* ret = nullptr) {
     if (int sig_no = sigsetjmp(g_crash_jump, 1); sig_no != 0) return sig_no;
     g_in_call = 1;
-    uint64_t rax = ctabi_diff_checked_call(reinterpret_cast<const void*>(fn), a0, a1, a2, status);
+    uintptr_t rax = ctabi_diff_checked_call(reinterpret_cast<const void*>(fn), a0, a1, a2, status);
     g_in_call = 0;
     if (ret) *ret = rax;
     return 0;
@@ -557,7 +759,7 @@ private:
         uint64_t result_size = c.sizes[0];
         if (result_size > kMaxResult) return "harness: result larger than its buffer";
 
-        uint64_t fn = 0, a0 = 0, a1 = 0, a2 = 0;
+        uintptr_t fn = 0, a0 = 0, a1 = 0, a2 = 0;
         ctabi::Invoker inv;
         ctabi::PackedInvoker packed;
         ctabi::Thunk thunk;
@@ -565,7 +767,7 @@ private:
         ForwardingHandler forward;
         PassthroughState* pt_state = nullptr; // owned by `callback`
         std::vector<unsigned char> storage;
-        if (mode == Mode::passthrough && !c.passthrough) return ""; // variadic
+        if (mode == Mode::passthrough && !c.passthrough) return ""; // variadic, or i386
         if (mode == Mode::packed_invoker) {
             auto r = ctabi::make_packed_invoker(sig, c.callee);
             if (!r) return "make_packed_invoker failed: " + r.error().message;
@@ -578,15 +780,15 @@ private:
                                                             layout.align * layout.align);
             for (size_t i = 0; i < sig.args.size(); ++i)
                 std::memcpy(buffer + layout.offsets[i], c.argv[i], sig.args[i].size);
-            fn = reinterpret_cast<uint64_t>(packed.entry());
-            a0 = reinterpret_cast<uint64_t>(result);
-            a1 = reinterpret_cast<uint64_t>(buffer);
+            fn = reinterpret_cast<uintptr_t>(packed.entry());
+            a0 = reinterpret_cast<uintptr_t>(result);
+            a1 = reinterpret_cast<uintptr_t>(buffer);
         } else if (mode == Mode::thunk) {
             auto t = ctabi::make_thunk(sig, c.callee);
             if (!t) return "make_thunk failed: " + t.error().message;
             thunk = *t;
-            fn = reinterpret_cast<uint64_t>(c.call_thunk);
-            a0 = reinterpret_cast<uint64_t>(thunk.address());
+            fn = reinterpret_cast<uintptr_t>(c.call_thunk);
+            a0 = reinterpret_cast<uintptr_t>(thunk.address());
         } else if (mode == Mode::callback) {
             auto r = ctabi::make_invoker(sig, c.callee);
             if (!r) return "make_invoker failed: " + r.error().message;
@@ -595,8 +797,8 @@ private:
             auto cb = ctabi::make_callback(sig, &ForwardingHandler::handle, &forward);
             if (!cb) return "make_callback failed: " + cb.error().message;
             callback = std::move(*cb);
-            fn = reinterpret_cast<uint64_t>(c.call_callback);
-            a0 = reinterpret_cast<uint64_t>(callback.address());
+            fn = reinterpret_cast<uintptr_t>(c.call_callback);
+            a0 = reinterpret_cast<uintptr_t>(callback.address());
         } else if (mode == Mode::passthrough) {
             auto r = ctabi::make_invoker(sig, c.callee);
             if (!r) return "make_invoker failed: " + r.error().message;
@@ -612,29 +814,29 @@ private:
                 ++passthrough_shaped_;
             else
                 fallback_signatures_.push_back(c.signature);
-            fn = reinterpret_cast<uint64_t>(c.call_callback);
-            a0 = reinterpret_cast<uint64_t>(callback.address());
+            fn = reinterpret_cast<uintptr_t>(c.call_callback);
+            a0 = reinterpret_cast<uintptr_t>(callback.address());
         } else {
             bool bound = mode == Mode::bound_invoker;
             auto r = ctabi::make_invoker(sig, bound ? c.callee : nullptr);
             if (!r) return "make_invoker failed: " + r.error().message;
             inv = *r;
             if (bound) {
-                fn = reinterpret_cast<uint64_t>(inv.bound_entry());
-                a0 = reinterpret_cast<uint64_t>(result);
-                a1 = reinterpret_cast<uint64_t>(c.argv);
+                fn = reinterpret_cast<uintptr_t>(inv.bound_entry());
+                a0 = reinterpret_cast<uintptr_t>(result);
+                a1 = reinterpret_cast<uintptr_t>(c.argv);
             } else {
-                fn = reinterpret_cast<uint64_t>(inv.entry());
-                a0 = reinterpret_cast<uint64_t>(c.callee);
-                a1 = reinterpret_cast<uint64_t>(result);
-                a2 = reinterpret_cast<uint64_t>(c.argv);
+                fn = reinterpret_cast<uintptr_t>(inv.entry());
+                a0 = reinterpret_cast<uintptr_t>(c.callee);
+                a1 = reinterpret_cast<uintptr_t>(result);
+                a2 = reinterpret_cast<uintptr_t>(c.argv);
             }
         }
         if (!fn) return "no code address";
 
         lib_.reset();
         uint32_t status = 0;
-        uint64_t verdict = 0;
+        uintptr_t verdict = 0;
         if (int sig_no = guarded_call(fn, a0, a1, a2, &status, &verdict); sig_no != 0) {
             ++crashes_;
             std::string log = lib_.log;
@@ -697,29 +899,102 @@ private:
     std::vector<std::string> fallback_signatures_;
 };
 
+// The i386 pop-count checks must see a wrong count: a callback built for
+// the case's types under a convention that pops another count (stdcall for
+// a cdecl case, cdecl for the others) handed to the case's C caller, and a
+// callback of the canonical types under stdcall handed to its thunk caller
+// (call_thunk_<i>, which expects cdecl). Returns what was not seen.
+std::vector<std::string> pop_count_check(const Library& lib) {
+    std::vector<std::string> missed;
+    using ctabi::abi::CallConv;
+    for (size_t i = 0; i < lib.cases.size(); ++i) {
+        const diff_case& c = *lib.cases[i];
+        auto sig = ctabi::abi::parse_signature(c.signature);
+        if (!sig || sig->is_variadic() || sig->args.empty() || sig->result.is_aggregate()) continue;
+        ctabi::abi::Signature other = *sig;
+        other.conv = sig->conv == CallConv::cdecl_ ? CallConv::stdcall : CallConv::cdecl_;
+        auto mine = ctabi::abi::classify(*sig);
+        auto theirs = ctabi::abi::classify(other);
+        if (!mine || !theirs || mine->callee_pops == theirs->callee_pops) continue;
+        // The handler writes a zero result: only the pop count matters here.
+        // (The caller's own stores between the call and the esp check go
+        // astray by the difference, so the status is not looked at.)
+        auto zero = [](void*, void* result, void* const*) { std::memset(result, 0, 16); };
+        auto cb = ctabi::make_callback(other, zero, nullptr);
+        if (!cb) {
+            missed.push_back("pop-count check, case " + std::to_string(c.index) + ": " +
+                             cb.error().message);
+            return missed;
+        }
+        CrashGuard guard;
+        uint32_t status = 0;
+        uintptr_t verdict = 0;
+        lib.reset();
+        int sig_no =
+            guarded_call(reinterpret_cast<uintptr_t>(c.call_callback),
+                         reinterpret_cast<uintptr_t>(cb->address()), 0, 0, &status, &verdict);
+        if (sig_no != 0 || verdict == 0 || std::strstr(lib.log, "esp after the call") == nullptr)
+            missed.push_back("a " + std::string(ctabi::abi::conv_name(other.conv)) +
+                             " callback popping " + std::to_string(theirs->callee_pops) +
+                             " bytes, called as " + c.signature + " (pops " +
+                             std::to_string(mine->callee_pops) + "), went unnoticed (log: '" +
+                             lib.log + "', status: " + status_text(status) + ")");
+        // The thunk caller: the canonical prototype is cdecl; a stdcall
+        // function of those types pops its stack arguments.
+        ctabi::abi::Signature canonical = ctabi::abi::canonical_signature(*sig);
+        canonical.conv = CallConv::stdcall;
+        auto popping = ctabi::make_callback(canonical, zero, nullptr);
+        if (!popping) {
+            missed.push_back("pop-count check, case " + std::to_string(c.index) + ": " +
+                             popping.error().message);
+            return missed;
+        }
+        lib.reset();
+        verdict = 0;
+        sig_no =
+            guarded_call(reinterpret_cast<uintptr_t>(c.call_thunk),
+                         reinterpret_cast<uintptr_t>(popping->address()), 0, 0, &status, &verdict);
+        if (sig_no != 0 || verdict == 0 || std::strstr(lib.log, "esp after the call") == nullptr)
+            missed.push_back("a thunk popping its arguments went unnoticed by its cdecl caller "
+                             "(case " +
+                             std::to_string(c.index) + ", log: '" + lib.log +
+                             "', status: " + status_text(status) + ")");
+        return missed;
+    }
+    missed.push_back("no case whose pop count another convention changes");
+    return missed;
+}
+
 // The harness must be able to fail: on the loaded library, a call with a
 // misaligned stack, a corrupted argument and a corrupted result must each be
-// seen. Returns what was not seen.
-std::vector<std::string> self_check(const Library& lib) {
+// seen (and on i386 a wrong pop count). Returns what was not seen.
+std::vector<std::string> self_check(const Library& lib, bool windows) {
     std::vector<std::string> missed;
     CrashGuard guard;
     uint32_t status = 0;
 
-    // Case 0 of each fixed list is `void()`: call it with rsp 8 bytes off.
+    // Case 0 of each fixed list is `void()` (thiscall: `void(ptr)`): call it
+    // with the stack misaligned (i386 Windows rules: 4-byte alignment only,
+    // so 2 bytes off).
     const diff_case& trivial = *lib.cases.at(0);
-    if (std::string(trivial.signature).find("void()") == std::string::npos) {
+    if (std::string(trivial.signature).find("void(") == std::string::npos) {
         missed.push_back("case 0 is not void(): " + std::string(trivial.signature));
     } else {
         lib.reset();
-        int sig_no = guarded_call(reinterpret_cast<uint64_t>(&ctabi_diff_call_misaligned),
-                                  reinterpret_cast<uint64_t>(trivial.callee), 0, 0, &status);
+        int sig_no =
+            guarded_call(reinterpret_cast<uintptr_t>(&ctabi_diff_call_misaligned),
+                         reinterpret_cast<uintptr_t>(trivial.callee), windows ? 2 : 4, 0, &status);
         if (sig_no == 0 && std::strstr(lib.log, "stack alignment at entry") == nullptr)
             missed.push_back("a callee entered with a misaligned stack did not notice");
     }
+    if (kI386)
+        for (auto& m : pop_count_check(lib))
+            missed.push_back(m);
 
+    const size_t min_arg = kI386 ? 4 : 8;
     for (size_t i = 0; i < lib.cases.size(); ++i) {
         const diff_case& c = *lib.cases[i];
-        if (c.nsizes < 2 || c.sizes[1] < 8 || c.sizes[0] == 0) continue;
+        if (c.nsizes < 2 || c.sizes[1] < min_arg || c.sizes[0] == 0) continue;
         // Argument 0 with every byte flipped: its leaves must be named.
         std::vector<unsigned char> bad(static_cast<const unsigned char*>(c.argv[0]),
                                        static_cast<const unsigned char*>(c.argv[0]) + c.sizes[1]);
@@ -737,9 +1012,9 @@ std::vector<std::string> self_check(const Library& lib) {
         }
         alignas(64) unsigned char result[kMaxResult];
         lib.reset();
-        int sig_no = guarded_call(reinterpret_cast<uint64_t>(inv->bound_entry()),
-                                  reinterpret_cast<uint64_t>(result),
-                                  reinterpret_cast<uint64_t>(argv.data()), 0, &status);
+        int sig_no = guarded_call(reinterpret_cast<uintptr_t>(inv->bound_entry()),
+                                  reinterpret_cast<uintptr_t>(result),
+                                  reinterpret_cast<uintptr_t>(argv.data()), 0, &status);
         if (sig_no != 0 || std::strncmp(lib.log, "a0", 2) != 0)
             missed.push_back("a corrupted argument went unnoticed (case " +
                              std::to_string(c.index) + ", log: '" + lib.log + "')");
@@ -761,9 +1036,9 @@ std::vector<std::string> self_check(const Library& lib) {
             return missed;
         }
         lib.reset();
-        uint64_t verdict = 0;
-        sig_no = guarded_call(reinterpret_cast<uint64_t>(c.call_callback),
-                              reinterpret_cast<uint64_t>(cb->address()), 0, 0, &status, &verdict);
+        uintptr_t verdict = 0;
+        sig_no = guarded_call(reinterpret_cast<uintptr_t>(c.call_callback),
+                              reinterpret_cast<uintptr_t>(cb->address()), 0, 0, &status, &verdict);
         if (sig_no != 0 || verdict == 0 || std::strstr(lib.log, "result") == nullptr)
             missed.push_back("a callback's corrupted result went unnoticed (case " +
                              std::to_string(c.index) + ", log: '" + lib.log + "')");
@@ -774,18 +1049,78 @@ std::vector<std::string> self_check(const Library& lib) {
 }
 
 // ---------------------------------------------------------------------------
-// One test: a compiler, a convention, fixed or random cases.
+// One test: a compiler, a convention (and for i386 a platform), fixed or
+// random cases.
 
 struct Params {
     const char* compiler_name;
     std::string compiler;
     Conv conv;
+    ctabi_diff::Platform platform;
     bool fixed;
 };
+
+std::string test_name(const Params& p) {
+    return std::string(p.compiler_name) + "_" +
+           (ctabi_diff::is_i386(p.conv) ? std::string(ctabi_diff::platform_name(p.platform)) + "_"
+                                        : std::string()) +
+           ctabi_diff::conv_name(p.conv);
+}
+
+// Generates, compiles, links and loads the cases of p into *lib, the files
+// in a new temporary directory *dir. Fails the test (fatally) otherwise.
+void build_library(const Params& p, const ctabi_diff::GenOptions& options, unsigned jobs,
+                   const std::string& where, ctabi_diff::Generated* gen, std::filesystem::path* dir,
+                   Library* lib) {
+    std::string error;
+    ASSERT_TRUE(ctabi_diff::generate(options, gen, &error)) << error;
+
+    // Files: a temporary directory, removed unless something failed.
+    std::string base = (std::filesystem::temp_directory_path() /
+                        ("ctabi-diff-" + test_name(p) + (p.fixed ? "-fixed" : "") + "-XXXXXX"))
+                           .string();
+    std::vector<char> tmpl(base.begin(), base.end());
+    tmpl.push_back('\0');
+    ASSERT_NE(mkdtemp(tmpl.data()), nullptr) << "mkdtemp: " << std::strerror(errno);
+    *dir = tmpl.data();
+
+    const auto peer = std::strcmp(p.compiler_name, "clang") == 0 ? ctabi_diff::Peer::clang
+                                                                 : ctabi_diff::Peer::gcc;
+    const auto flags = ctabi_diff::peer_flags(p.conv, p.platform, peer);
+    std::vector<Job> compile;
+    std::vector<std::string> objects;
+    for (size_t k = 0; k < gen->sources.size(); ++k) {
+        std::string stem = (*dir / ("part" + std::to_string(k))).string();
+        std::ofstream(stem + ".c") << gen->sources[k];
+        Job job{{p.compiler, "-O2", "-fPIC", "-w"}, stem + ".log"};
+        job.argv.insert(job.argv.end(), flags.begin(), flags.end());
+        job.argv.insert(job.argv.end(), {"-c", "-o", stem + ".o", stem + ".c"});
+        compile.push_back(std::move(job));
+        objects.push_back(stem + ".o");
+    }
+    {
+        std::ofstream list((*dir / "signatures.txt").string());
+        for (const auto& c : gen->cases)
+            list << c.index << ": " << c.signature << "\n";
+    }
+    ASSERT_TRUE(run_jobs(compile, jobs, &error)) << where << ": " << error;
+    std::string so = (*dir / "callees.so").string();
+    Job link{{p.compiler}, (*dir / "link.log").string()};
+    if (ctabi_diff::is_i386(p.conv)) link.argv.push_back("-m32");
+    link.argv.insert(link.argv.end(), {"-shared", "-o", so});
+    link.argv.insert(link.argv.end(), objects.begin(), objects.end());
+    ASSERT_TRUE(run_jobs({link}, 1, &error)) << where << ": " << error;
+
+    ASSERT_TRUE(load(so, gen->sources.size() - 1, gen->cases.size(), lib, &error))
+        << where << ": " << error;
+}
 
 void run_differential(const Params& p) {
     ctabi_diff::GenOptions options;
     options.conv = p.conv;
+    options.platform = p.platform;
+    options.peer = std::strcmp(p.compiler_name, "clang") == 0 ? ctabi_diff::Peer::clang
+                                                              : ctabi_diff::Peer::gcc;
     options.fixed = p.fixed;
     options.seed = env_u64("CTABI_DIFF_SEED", options.seed);
     options.count = uint32_t(env_u64("CTABI_DIFF_COUNT", kDefaultCount));
@@ -795,8 +1130,11 @@ void run_differential(const Params& p) {
     bool keep = env_u64("CTABI_DIFF_KEEP", 0) != 0;
     // A few chunks per compiler process, so all CPUs stay busy.
     options.chunk_size = p.fixed ? 0 : std::max<uint32_t>(50, options.count / (2 * jobs) + 1);
+    const bool i386 = ctabi_diff::is_i386(p.conv);
 
-    std::string where = std::string(p.compiler_name) + ", " + ctabi_diff::conv_name(p.conv) +
+    std::string where = std::string(p.compiler_name) + ", " +
+                        (i386 ? std::string(ctabi_diff::platform_name(p.platform)) + " " : "") +
+                        ctabi_diff::conv_name(p.conv) +
                         (p.fixed ? ", fixed cases"
                                  : ", seed " + std::to_string(options.seed) + ", count " +
                                        std::to_string(options.count));
@@ -804,45 +1142,13 @@ void run_differential(const Params& p) {
     std::fflush(stdout);
 
     ctabi_diff::Generated gen;
-    std::string error;
-    ASSERT_TRUE(ctabi_diff::generate(options, &gen, &error)) << error;
-
-    // Files: a temporary directory, removed unless something failed.
-    std::string base = (std::filesystem::temp_directory_path() /
-                        ("ctabi-diff-" + std::string(p.compiler_name) + "-" +
-                         ctabi_diff::conv_name(p.conv) + (p.fixed ? "-fixed" : "") + "-XXXXXX"))
-                           .string();
-    std::vector<char> tmpl(base.begin(), base.end());
-    tmpl.push_back('\0');
-    ASSERT_NE(mkdtemp(tmpl.data()), nullptr) << "mkdtemp: " << std::strerror(errno);
-    std::filesystem::path dir(tmpl.data());
-
-    std::vector<Job> compile;
-    std::vector<std::string> objects;
-    for (size_t k = 0; k < gen.sources.size(); ++k) {
-        std::string stem = (dir / ("part" + std::to_string(k))).string();
-        std::ofstream(stem + ".c") << gen.sources[k];
-        compile.push_back({{p.compiler, "-O2", "-fPIC", "-w", "-c", "-o", stem + ".o", stem + ".c"},
-                           stem + ".log"});
-        objects.push_back(stem + ".o");
-    }
-    {
-        std::ofstream list((dir / "signatures.txt").string());
-        for (const auto& c : gen.cases)
-            list << c.index << ": " << c.signature << "\n";
-    }
-    ASSERT_TRUE(run_jobs(compile, jobs, &error)) << where << ": " << error;
-    std::string so = (dir / "callees.so").string();
-    Job link{{p.compiler, "-shared", "-o", so}, (dir / "link.log").string()};
-    link.argv.insert(link.argv.end(), objects.begin(), objects.end());
-    ASSERT_TRUE(run_jobs({link}, 1, &error)) << where << ": " << error;
-
+    std::filesystem::path dir;
     Library lib;
-    ASSERT_TRUE(load(so, gen.sources.size() - 1, gen.cases.size(), &lib, &error))
-        << where << ": " << error;
+    build_library(p, options, jobs, where, &gen, &dir, &lib);
+    if (::testing::Test::HasFatalFailure()) return;
 
     if (p.fixed && options.only < 0)
-        for (const auto& m : self_check(lib))
+        for (const auto& m : self_check(lib, p.platform == ctabi_diff::Platform::windows))
             ADD_FAILURE() << "harness self-check [" << where << "]: " << m;
 
     std::vector<Failure> failures;
@@ -879,13 +1185,19 @@ void run_differential(const Params& p) {
                                         " CTABI_DIFF_COUNT=" + std::to_string(options.count) + " ")
                       << "CTABI_DIFF_ONLY=" << failures[0].index
                       << " ctabi_diff_tests --gtest_filter="
-                      << (p.fixed ? "DiffFixed." : "DiffRandom.") << p.compiler_name << "_"
-                      << ctabi_diff::conv_name(p.conv);
+                      << (p.fixed ? "DiffFixed." : "DiffRandom.") << test_name(p);
     } else if (!keep) {
         std::error_code ec;
         std::filesystem::remove_all(dir, ec);
     } else {
         std::printf("[ diff     ] files kept in %s\n", dir.string().c_str());
+    }
+    if (i386) {
+        // No pass-through shape on i386: its callbacks use the general body.
+        std::printf("[ diff     ] %zu cases x %zu call paths, %zu failed (no pass-through "
+                    "path: i386 callbacks have the general body only)\n",
+                    lib.cases.size(), std::size(kModes) - 1, failures.size());
+        return;
     }
     std::printf("[ diff     ] %zu cases x %zu call paths, %zu failed; pass-through shape in %zu "
                 "of %zu non-variadic cases\n",
@@ -896,11 +1208,12 @@ void run_differential(const Params& p) {
         std::printf("[ diff     ]   fallback shape: %s\n", fallbacks[f].c_str());
 }
 
-Params params(const char* compiler_name, Conv conv, bool fixed) {
+Params params(const char* compiler_name, Conv conv, bool fixed,
+              ctabi_diff::Platform platform = ctabi_diff::Platform::linux_) {
     std::string path = std::strcmp(compiler_name, "gcc") == 0
                            ? env_str("CTABI_DIFF_GCC", CTABI_DIFF_GCC_PATH)
                            : env_str("CTABI_DIFF_CLANG", CTABI_DIFF_CLANG_PATH);
-    return {compiler_name, path, conv, fixed};
+    return {compiler_name, path, conv, platform, fixed};
 }
 
 } // namespace
@@ -912,6 +1225,7 @@ TEST(DiffHarness, CheckedCallSeesBrokenRules) {
         void (*fn)();
         uint32_t status;
     };
+#if defined(__x86_64__)
     const Probe probes[] = {
         {ctabi_diff_returns, 0},          {ctabi_diff_clobbers_rbx, 1},
         {ctabi_diff_clobbers_r14, 16},    {ctabi_diff_moves_rsp, 64},
@@ -919,20 +1233,30 @@ TEST(DiffHarness, CheckedCallSeesBrokenRules) {
         {ctabi_diff_changes_mxcsr, 512},  {ctabi_diff_changes_fcw, 1024},
         {ctabi_diff_sets_mxcsr_flags, 0}, // status flags are not preserved
     };
+#else
+    const Probe probes[] = {
+        {ctabi_diff_returns, 0},       {ctabi_diff_clobbers_rbx, 1},
+        {ctabi_diff_clobbers_r14, 4},  {ctabi_diff_moves_rsp, 16},
+        {ctabi_diff_pops_4, 16},       {ctabi_diff_leaves_x87, 32},
+        {ctabi_diff_sets_df, 64},      {ctabi_diff_changes_mxcsr, 128},
+        {ctabi_diff_changes_fcw, 256}, {ctabi_diff_sets_mxcsr_flags, 0},
+    };
+#endif
     CrashGuard guard;
     for (const auto& p : probes) {
         uint32_t status = 0xdead;
-        EXPECT_EQ(guarded_call(reinterpret_cast<uint64_t>(p.fn), 0, 0, 0, &status), 0);
+        EXPECT_EQ(guarded_call(reinterpret_cast<uintptr_t>(p.fn), 0, 0, 0, &status), 0);
         EXPECT_EQ(status, p.status) << status_text(status);
     }
     uint32_t status = 0;
-    EXPECT_EQ(guarded_call(reinterpret_cast<uint64_t>(&ctabi_diff_traps), 0, 0, 0, &status),
+    EXPECT_EQ(guarded_call(reinterpret_cast<uintptr_t>(&ctabi_diff_traps), 0, 0, 0, &status),
               SIGILL);
     // Still in one piece afterwards.
-    EXPECT_EQ(guarded_call(reinterpret_cast<uint64_t>(&ctabi_diff_returns), 0, 0, 0, &status), 0);
+    EXPECT_EQ(guarded_call(reinterpret_cast<uintptr_t>(&ctabi_diff_returns), 0, 0, 0, &status), 0);
     EXPECT_EQ(status, 0u);
 }
 
+#if defined(__x86_64__)
 TEST(DiffFixed, gcc_sysv64) {
     run_differential(params("gcc", Conv::sysv64, true));
 }
@@ -957,3 +1281,54 @@ TEST(DiffRandom, clang_sysv64) {
 TEST(DiffRandom, clang_win64) {
     run_differential(params("clang", Conv::win64, false));
 }
+#else
+// The compiled-library half of the self-test: on GCC's Linux cdecl and
+// Windows stdcall fixed cases, a misaligned stack, a corrupted argument, a
+// corrupted result and wrong pop counts (a stdcall callback called as cdecl
+// and the other way round, a popping function behind a thunk caller) must
+// each be seen.
+TEST(DiffHarness, CompiledCallersSeeWrongPopCounts) {
+    for (auto [conv, platform] : {std::pair{Conv::cdecl_, ctabi_diff::Platform::linux_},
+                                  std::pair{Conv::stdcall, ctabi_diff::Platform::windows}}) {
+        Params p = params("gcc", conv, true, platform);
+        ctabi_diff::GenOptions options;
+        options.conv = conv;
+        options.platform = platform;
+        options.fixed = true;
+        ctabi_diff::Generated gen;
+        std::filesystem::path dir;
+        Library lib;
+        build_library(p, options, 1, test_name(p), &gen, &dir, &lib);
+        if (::testing::Test::HasFatalFailure()) return;
+        for (const auto& m : self_check(lib, platform == ctabi_diff::Platform::windows))
+            ADD_FAILURE() << "[" << test_name(p) << "] " << m;
+        std::error_code ec;
+        std::filesystem::remove_all(dir, ec);
+    }
+}
+
+// diff.<cc>.<platform>.<conv>.{fixed,random}
+#define CTABI_DIFF_I386(name, cc, platform, conv)                                                  \
+    TEST(DiffFixed, name) {                                                                        \
+        run_differential(params(cc, Conv::conv, true, ctabi_diff::Platform::platform));            \
+    }                                                                                              \
+    TEST(DiffRandom, name) {                                                                       \
+        run_differential(params(cc, Conv::conv, false, ctabi_diff::Platform::platform));           \
+    }
+CTABI_DIFF_I386(gcc_linux_cdecl, "gcc", linux_, cdecl_)
+CTABI_DIFF_I386(gcc_linux_stdcall, "gcc", linux_, stdcall)
+CTABI_DIFF_I386(gcc_linux_fastcall, "gcc", linux_, fastcall)
+CTABI_DIFF_I386(gcc_linux_thiscall, "gcc", linux_, thiscall)
+CTABI_DIFF_I386(gcc_windows_cdecl, "gcc", windows, cdecl_)
+CTABI_DIFF_I386(gcc_windows_stdcall, "gcc", windows, stdcall)
+CTABI_DIFF_I386(gcc_windows_fastcall, "gcc", windows, fastcall)
+CTABI_DIFF_I386(gcc_windows_thiscall, "gcc", windows, thiscall)
+CTABI_DIFF_I386(clang_linux_cdecl, "clang", linux_, cdecl_)
+CTABI_DIFF_I386(clang_linux_stdcall, "clang", linux_, stdcall)
+CTABI_DIFF_I386(clang_linux_fastcall, "clang", linux_, fastcall)
+CTABI_DIFF_I386(clang_linux_thiscall, "clang", linux_, thiscall)
+CTABI_DIFF_I386(clang_windows_cdecl, "clang", windows, cdecl_)
+CTABI_DIFF_I386(clang_windows_stdcall, "clang", windows, stdcall)
+CTABI_DIFF_I386(clang_windows_fastcall, "clang", windows, fastcall)
+CTABI_DIFF_I386(clang_windows_thiscall, "clang", windows, thiscall)
+#endif

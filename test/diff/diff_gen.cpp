@@ -11,7 +11,45 @@
 namespace ctabi_diff {
 
 const char* conv_name(Conv conv) {
-    return conv == Conv::sysv64 ? "sysv64" : "win64";
+    switch (conv) {
+    case Conv::sysv64: return "sysv64";
+    case Conv::win64: return "win64";
+    case Conv::cdecl_: return "cdecl";
+    case Conv::stdcall: return "stdcall";
+    case Conv::fastcall: return "fastcall";
+    case Conv::thiscall: return "thiscall";
+    }
+    return "?";
+}
+
+const char* platform_name(Platform platform) {
+    return platform == Platform::windows ? "windows" : "linux";
+}
+
+bool is_i386(Conv conv) {
+    return conv != Conv::sysv64 && conv != Conv::win64;
+}
+
+std::vector<std::string> peer_flags(Conv conv, Platform platform, Peer peer) {
+    if (!is_i386(conv)) return {};
+    std::vector<std::string> f = {"-m32"};
+    // GCC merges a callee-pop call's stack adjustment with the next call's
+    // padding unless outgoing arguments are accumulated: the esp check
+    // around each call (DIFF_ESP_*) needs esp back at its value right after
+    // the call sequence.
+    if (peer == Peer::gcc) f.push_back("-maccumulate-outgoing-args");
+    if (platform == Platform::windows) {
+        // MSVC's aggregate returns (1, 2, 4, 8 bytes in eax/edx:eax) and
+        // 8-aligned 64-bit members; Windows promises only a 4-aligned esp, so
+        // callees must not assume more and callers need not keep more (their
+        // callback calls are made at every esp mod 16: see DIFF_SHIFT).
+        f.insert(f.end(), {"-freg-struct-return", "-malign-double"});
+        if (peer == Peer::gcc)
+            f.insert(f.end(), {"-mpreferred-stack-boundary=2", "-mincoming-stack-boundary=2"});
+        else
+            f.push_back("-mstack-alignment=4");
+    }
+    return f;
 }
 
 namespace {
@@ -78,6 +116,47 @@ const ScalarInfo& info(S s) {
     return table[size_t(s)];
 }
 
+// The data model the types are laid out with: set by generate() for its
+// convention and platform (the generator is single-threaded). i386 (SysV
+// i386 psABI and Microsoft): 4-byte pointers, long double 12 bytes aligned
+// to 4; 64-bit integers and double aligned to 4 inside aggregates on Linux,
+// to 8 on Windows (MSVC; the peers' -malign-double).
+struct Model {
+    uint32_t ptr_size = 8;
+    uint32_t i64_align = 8, f64_align = 8;
+    uint32_t f80_size = 16, f80_align = 16;
+    bool i386 = false, windows = false;
+};
+Model g_model;
+
+void set_model(Conv conv, Platform platform) {
+    g_model = Model{};
+    if (!is_i386(conv)) return;
+    g_model.i386 = true;
+    g_model.windows = platform == Platform::windows;
+    g_model.ptr_size = 4;
+    g_model.i64_align = g_model.f64_align = g_model.windows ? 8 : 4;
+    g_model.f80_size = 12;
+    g_model.f80_align = 4;
+}
+
+uint32_t scalar_size(S s) {
+    if (s == S::Ptr) return g_model.ptr_size;
+    if (s == S::F80) return g_model.f80_size;
+    return info(s).size;
+}
+
+uint32_t scalar_align(S s) {
+    switch (s) {
+    case S::Ptr: return g_model.ptr_size;
+    case S::I64:
+    case S::U64: return g_model.i64_align;
+    case S::F64: return g_model.f64_align;
+    case S::F80: return g_model.f80_align;
+    default: return info(s).align;
+    }
+}
+
 struct GType {
     enum class K : uint8_t { scalar, record, uni, array } k = K::scalar;
     S s = S::I32;
@@ -97,12 +176,13 @@ uint64_t align_up(uint64_t v, uint64_t a) {
     return (v + a - 1) / a * a;
 }
 
-// C layout rules (GCC and Clang on x86-64), members already laid out.
+// C layout rules (GCC and Clang on x86-64, and on i386 under g_model),
+// members already laid out.
 void lay_out(GType& t) {
     switch (t.k) {
     case GType::K::scalar:
-        t.size = info(t.s).size;
-        t.align = info(t.s).align;
+        t.size = scalar_size(t.s);
+        t.align = scalar_align(t.s);
         return;
     case GType::K::array:
         t.size = t.elem().size * t.count;
@@ -169,6 +249,7 @@ std::string text(const GType& t) {
 
 struct GSig {
     Conv conv = Conv::sysv64;
+    Platform platform = Platform::linux_; // i386 conventions
     bool ret_void = true;
     GType ret;
     std::vector<GType> args;
@@ -179,8 +260,8 @@ struct GSig {
 };
 
 std::string text(const GSig& sig) {
-    std::string s =
-        std::string(conv_name(sig.conv)) + " " + (sig.ret_void ? "void" : text(sig.ret));
+    std::string s = is_i386(sig.conv) ? std::string(platform_name(sig.platform)) + " " : "";
+    s += std::string(conv_name(sig.conv)) + " " + (sig.ret_void ? "void" : text(sig.ret));
     s += "(";
     for (size_t i = 0; i < sig.args.size(); ++i) {
         if (sig.variadic() && int(i) == sig.fixed) s += i ? ", ..." : "...";
@@ -358,9 +439,169 @@ GType big_aggregate(Rng& rng, Flavor flavor) {
     return t;
 }
 
-GSig random_signature(Rng& rng, Conv conv) {
+// ---------------------------------------------------------------------------
+// i386: what the C peers can express and where they are known to differ.
+
+// Re-lays out t bottom-up after its members changed. On i386 over-alignment
+// stays on the outermost record (an aligned() member type makes GCC 16-align
+// the argument's stack slot, Clang does not; the attribute on the passed
+// record itself leaves both at 4); Windows aggregates hold no long double
+// (MSVC has none; with -malign-double GCC keeps it 12 bytes aligned to 4,
+// Clang aligns it to 8): an f64 instead.
+void fit_i386(GType& t, bool top) {
+    if (t.k == GType::K::scalar) {
+        if (!top && g_model.windows && t.s == S::F80) t = scalar(S::F64);
+        return;
+    }
+    for (auto& x : t.m)
+        fit_i386(x, false);
+    if (!top) t.aligned = 0;
+    lay_out(t);
+}
+
+// A struct, union or one-element array holding just one float, double or
+// long double that fills it (the classifier's single_float_element: GCC
+// gives it the scalar's mode, Clang calls it a single-element struct).
+bool single_float_element(const GType& t) {
+    if (t.k == GType::K::scalar) return t.s == S::F32 || t.s == S::F64 || t.s == S::F80;
+    if (t.m.size() != 1 || (t.k == GType::K::array && t.count != 1)) return false;
+    return t.m[0].size == t.size && single_float_element(t.m[0]);
+}
+
+// An aggregate result returned through a hidden pointer: every one on
+// Linux (psABI 3.2.3), those of other sizes than 1, 2, 4, 8 on Windows.
+bool memory_result(const GSig& sig) {
+    if (sig.ret_void || !sig.ret.is_aggregate()) return false;
+    if (sig.platform == Platform::linux_) return true;
+    uint64_t n = sig.ret.size;
+    return !(n == 1 || n == 2 || n == 4 || n == 8);
+}
+
+bool register_int(const GType& t) {
+    return t.k == GType::K::scalar && !info(t.s).is_float && t.size <= 4;
+}
+
+GType int_pair() {
+    GType t;
+    t.k = GType::K::record;
+    t.m = {scalar(S::I32), scalar(S::I32)};
+    lay_out(t);
+    return t;
+}
+
+// Keeps out of a signature what the Linux GCC/Clang peers cannot stand for
+// (verified with gcc -m32 -O2 -S / clang -m32 -O2 -S and by running both
+// compilers' code against each other):
+//  - Windows: a single-float-element aggregate result (the peers return it
+//    in st(0), MSVC in eax/edx:eax): a double instead.
+//  - Windows thiscall with an aggregate result: a Microsoft member function
+//    returns every aggregate through the hidden pointer, passed after
+//    `this` (ecx); the peers return 1, 2, 4, 8 bytes in registers and pass
+//    the pointer in ecx (variadic: first on the stack): an i64 instead.
+//  - Linux thiscall with a hidden result pointer under Clang: Clang 14
+//    keeps ecx for `this`, GCC (and ctabi) pass the pointer there and
+//    `this` on the stack; variadic thiscall under Clang, which rejects the
+//    attribute there, so its callee is a cdecl one that pops the pointer
+//    (GCC's variadic thiscall callee does not): an i64 instead.
+//  - Linux variadic fastcall with a hidden result pointer under Clang:
+//    Clang 14's callee pops it, GCC's (and ctabi's rule) does not.
+//  - Windows: an argument aggregate whose alignment was requested beyond
+//    its members' (aligned()) and is over 4: MSVC passes it by reference to
+//    a copy, the peers by value: the attribute is dropped.
+//  - Windows cdecl (and variadic, which is cdecl) with a hidden result
+//    pointer under Clang, which has no callee_pop_aggregate_return(0): its
+//    callee pops the pointer (`ret $4`), MSVC's does not.
+//  - Windows fastcall: an aggregate (not single-float-element) or 64-bit
+//    integer argument while a register is free. The peers let it consume
+//    registers (GCC's function_arg_advance_32, Clang's updateFreeRegs),
+//    MSVC does not: a double instead, which consumes none anywhere.
+//  - Linux fastcall under Clang: an aggregate of at most 4 bytes (not
+//    single-float-element) while both registers are free. GCC lets it
+//    consume ecx and passes the next integer in edx, Clang 14 passes the
+//    next integer in ecx and the one after on the stack (fastcall
+//    void({i8, i8}, i32, i32)); ctabi follows GCC. A double instead.
+//    (Clang 14 does let a 64-bit integer consume both registers, as GCC.)
+//  - fastcall under Clang (either platform): a long double argument (or a
+//    single-element aggregate of one) while a register is free. Clang 14
+//    lets it consume all of them (fastcall int(long double, int, int)
+//    passes both ints on the stack), GCC none: a double instead.
+void peer_fixups(GSig& sig, Peer peer) {
+    const bool windows = sig.platform == Platform::windows;
+    const Conv rules = sig.variadic() ? Conv::cdecl_ : sig.conv;
+    if (windows && !sig.ret_void && sig.ret.is_aggregate() && single_float_element(sig.ret))
+        sig.ret = scalar(S::F64);
+    if (windows && sig.conv == Conv::thiscall && !sig.ret_void && sig.ret.is_aggregate())
+        sig.ret = scalar(S::I64);
+    if (!windows && peer == Peer::clang && memory_result(sig) &&
+        (sig.conv == Conv::thiscall || (sig.variadic() && sig.conv == Conv::fastcall)))
+        sig.ret = scalar(S::I64);
+    if (windows && peer == Peer::clang && rules == Conv::cdecl_ && memory_result(sig))
+        sig.ret = int_pair();
+    if (windows)
+        for (auto& t : sig.args)
+            if (t.k == GType::K::record && t.aligned && t.align > 4) {
+                uint64_t natural = 1;
+                for (const auto& m : t.m)
+                    natural = std::max(natural, m.align);
+                if (t.align > natural) t.aligned = 0, lay_out(t);
+            }
+    if (rules != Conv::fastcall) return;
+    uint32_t free_regs = memory_result(sig) ? 1 : 2; // the hidden pointer takes ecx
+    for (auto& t : sig.args) {
+        if (free_regs == 0) break;
+        if (register_int(t)) {
+            --free_regs;
+            continue;
+        }
+        if (peer == Peer::clang && t.size >= 12 && single_float_element(t)) {
+            t = scalar(S::F64);
+            continue;
+        }
+        const bool wide_int = t.k == GType::K::scalar && (t.s == S::I64 || t.s == S::U64);
+        const bool consuming = wide_int || (t.is_aggregate() && !single_float_element(t));
+        if (!consuming) continue;
+        if (windows || (peer == Peer::clang && t.is_aggregate() && t.size <= 4 && free_regs == 2)) {
+            t = scalar(S::F64);
+            continue;
+        }
+        uint32_t used = wide_int ? 2 : uint32_t((t.size + 3) / 4);
+        free_regs = used >= free_regs ? 0 : free_regs - used;
+    }
+}
+
+// i386 signatures: the data model's limits, thiscall's first argument,
+// promoted variadic arguments, then the peer's known differences.
+void adjust_i386(GSig& sig, Rng& rng, Peer peer) {
+    for (auto& a : sig.args)
+        fit_i386(a, true);
+    if (!sig.ret_void) fit_i386(sig.ret, true);
+    // thiscall: `this` first, a pointer or an int (with another first
+    // argument the compilers disagree on what goes in ecx).
+    if (sig.conv == Conv::thiscall) {
+        GType first = scalar(rng.chance(70) ? S::Ptr : rng.chance(50) ? S::I32 : S::U32);
+        if (sig.args.empty())
+            sig.args.push_back(first);
+        else
+            sig.args[0] = first;
+    }
+    // Variadic arguments of their promoted types only (no narrow integer, no
+    // float), and no over-aligned aggregate.
+    if (sig.variadic())
+        for (size_t i = size_t(sig.fixed); i < sig.args.size(); ++i) {
+            GType& t = sig.args[i];
+            if (t.k == GType::K::scalar && t.s == S::F32) t = scalar(S::F64);
+            if (t.k == GType::K::scalar && !info(t.s).is_float && t.size < 4)
+                t = scalar(info(t.s).is_signed || t.s == S::Bool ? S::I32 : S::U32);
+            if (t.is_aggregate() && (t.align > 8 || t.aligned))
+                t = template_aggregate(rng, Flavor::mixed);
+        }
+    peer_fixups(sig, peer);
+}
+
+GSig random_signature(Rng& rng, Conv conv, Platform platform, Peer peer) {
     GSig sig;
     sig.conv = conv;
+    sig.platform = platform;
     Limits lim;
     lim.sysv = conv == Conv::sysv64;
     // Case flavours: float storms and int storms exhaust the register files,
@@ -394,10 +635,11 @@ GSig random_signature(Rng& rng, Conv conv) {
     size_t r = rng.pick({15, 40, 45});
     if (r != 0) {
         sig.ret_void = false;
-        if (r == 1 && conv == Conv::sysv64 && rng.chance(5)) {
+        const bool x87_results = conv != Conv::win64;
+        if (r == 1 && x87_results && rng.chance(5)) {
             sig.ret = scalar(S::F80); // st(0)
         } else if (r == 1) {
-            sig.ret = scalar(random_scalar(rng, flavor, conv == Conv::sysv64));
+            sig.ret = scalar(random_scalar(rng, flavor, x87_results));
         } else {
             // (Aggregates holding an f80 are fine in win64 results: by
             // reference, like any other size than 1, 2, 4, 8.)
@@ -419,6 +661,7 @@ GSig random_signature(Rng& rng, Conv conv) {
             if (t.is_aggregate() && t.align > 8) t = template_aggregate(rng, flavor);
         }
     }
+    if (is_i386(conv)) adjust_i386(sig, rng, peer);
     return sig;
 }
 
@@ -432,12 +675,16 @@ public:
 
     bool signature(GSig& sig, std::string* error) {
         std::string_view w = word();
-        if (w == "sysv64")
-            sig.conv = Conv::sysv64;
-        else if (w == "win64")
-            sig.conv = Conv::win64;
-        else
-            return fail("expected sysv64 or win64", error);
+        sig.platform = Platform::linux_;
+        if (w == "linux" || w == "windows") {
+            sig.platform = w == "windows" ? Platform::windows : Platform::linux_;
+            w = word();
+        }
+        bool known = false;
+        for (Conv c : {Conv::sysv64, Conv::win64, Conv::cdecl_, Conv::stdcall, Conv::fastcall,
+                       Conv::thiscall})
+            if (w == conv_name(c)) sig.conv = c, known = true;
+        if (!known) return fail("expected a convention", error);
         space();
         if (s_.substr(pos_, 4) == "void" && !std::isalnum((unsigned char)at(pos_ + 4))) {
             pos_ += 4;
@@ -586,6 +833,7 @@ std::string int_literal(S s, Rng& rng) {
     uint32_t bits = in.size * 8;
     uint64_t raw = rng.next();
     if (s == S::Bool) return rng.chance(80) ? "1" : "0";
+    if (s == S::Ptr && g_model.ptr_size == 4) return "((void*)" + hex64(raw & 0xffffffffu) + "U)";
     if (s == S::Ptr) return "((void*)" + hex64(raw) + "ULL)";
     if (in.is_signed) {
         int64_t v;
@@ -835,24 +1083,61 @@ struct diff_case {
 extern int diff_calls;
 extern void* diff_pt_data;
 int diff_fail(int case_index, const char* leaf);
-/* The callee's stack pointer must be 16-byte aligned at its entry: a local
-   that C aligns to 16 is misaligned otherwise (its address is laundered
-   through asm so that the compiler cannot fold the test). */
+/* The callee's stack pointer must be DIFF_STACK_ALIGN-aligned at its entry
+   (16, or 4 under the i386 Windows rules): a local that C aligns to that is
+   misaligned otherwise (its address is laundered through asm so that the
+   compiler cannot fold the test). */
+#ifndef DIFF_STACK_ALIGN
+#define DIFF_STACK_ALIGN 16
+#endif
 #define DIFF_ENTRY(c)                                                          \
     do {                                                                       \
-        volatile char probe_ __attribute__((aligned(16))) = 0;                 \
-        unsigned long long p_ = (unsigned long long)&probe_;                   \
+        volatile char probe_ __attribute__((aligned(DIFF_STACK_ALIGN))) = 0;   \
+        __UINTPTR_TYPE__ p_ = (__UINTPTR_TYPE__)&probe_;                       \
         __asm__ volatile("" : "+r"(p_));                                       \
-        if (p_ & 15) diff_fail(c, "stack alignment at entry");                 \
+        if (p_ & (DIFF_STACK_ALIGN - 1)) diff_fail(c, "stack alignment at entry"); \
         ++diff_calls;                                                          \
     } while (0)
 /* An aggregate parameter's address must have the alignment n. */
 #define DIFF_ALIGNED(c, a, n)                                                  \
     do {                                                                       \
-        unsigned long long q_ = (unsigned long long)&(a);                      \
+        __UINTPTR_TYPE__ q_ = (__UINTPTR_TYPE__)&(a);                          \
         __asm__ volatile("" : "+r"(q_));                                       \
         if (q_ & ((n) - 1)) diff_fail(c, #a " misaligned");                    \
     } while (0)
+#if defined(__i386__)
+#ifdef __clang__
+#define DIFF_VTHISCALL
+#else
+#define DIFF_VTHISCALL __attribute__((thiscall))
+#endif
+/* i386 callers check the callee's pop count: esp right before the call's
+   argument set-up and right after the call sequence (the compilers' own
+   adjustment included: GCC with -maccumulate-outgoing-args) must be equal.
+   DIFF_ESP_AFTER then puts esp back where it was, so that a caller whose
+   callee popped a wrong count goes on in one piece and reports it. */
+extern unsigned diff_esp_before, diff_esp_after;
+int diff_esp_fail(int case_index);
+#define DIFF_ESP_BEFORE()                                                      \
+    __asm__ volatile("movl %%esp, %0" : "=m"(diff_esp_before) : : "memory")
+#define DIFF_ESP_AFTER(c)                                                      \
+    do {                                                                       \
+        __asm__ volatile("movl %%esp, %0\n\tmovl %1, %%esp"                    \
+                         : "=m"(diff_esp_after)                                \
+                         : "m"(diff_esp_before)                                \
+                         : "memory");                                          \
+        if (diff_esp_after != diff_esp_before) n += diff_esp_fail(c);          \
+    } while (0)
+/* Windows promises a 4-aligned esp only: callers shift it by 4 * (c % 4)
+   bytes so that callbacks are entered at every esp mod 16. */
+#define DIFF_SHIFT(c)                                                          \
+    do {                                                                       \
+        unsigned s_ = 4u * ((c) % 4u) + 1u;                                    \
+        __asm__ volatile("" : "+r"(s_));                                       \
+        char* p_ = (char*)__builtin_alloca(s_);                                \
+        __asm__ volatile("" : : "r"(p_) : "memory");                           \
+    } while (0)
+#endif
 #endif
 )";
 
@@ -871,6 +1156,17 @@ void diff_reset(void) {
     diff_log[0] = 0;
 }
 
+#if defined(__i386__)
+unsigned diff_esp_before, diff_esp_after;
+
+int diff_esp_fail(int case_index) {
+    char buf[64];
+    __builtin_snprintf(buf, sizeof buf, "esp after the call off by %d",
+                       (int)(diff_esp_after - diff_esp_before));
+    return diff_fail(case_index, buf);
+}
+#endif
+
 int diff_fail(int case_index, const char* leaf) {
     char buf[160];
     int n = __builtin_snprintf(buf, sizeof buf, "%s%s", diff_log_len ? ", " : "", leaf);
@@ -884,9 +1180,32 @@ int diff_fail(int case_index, const char* leaf) {
 }
 )";
 
+// The attributes that give a function (or function type) the case's
+// convention, as a prefix.
+std::string conv_attributes(const GSig& sig) {
+    if (sig.conv == Conv::sysv64) return "";
+    if (sig.conv == Conv::win64) return "__attribute__((ms_abi)) ";
+    // A variadic stdcall, fastcall or thiscall function is a cdecl one,
+    // nearly (the compilers pass every argument on the stack; GCC's fastcall
+    // and thiscall callees leave a hidden result pointer to the caller).
+    // Clang rejects thiscall on a variadic function: DIFF_VTHISCALL leaves
+    // it off there (peer_fixups keeps such cases from hidden pointers).
+    std::string a = sig.variadic() && sig.conv == Conv::thiscall
+                        ? std::string("DIFF_VTHISCALL ")
+                        : std::string("__attribute__((") + conv_name(sig.conv) + ")) ";
+    // Windows cdecl: the callee leaves the hidden result pointer to the
+    // caller (GCC's attribute; Clang has none: see peer_fixups).
+    const Conv rules = sig.variadic() ? Conv::cdecl_ : sig.conv;
+    if (sig.platform == Platform::windows && rules == Conv::cdecl_ && memory_result(sig))
+        a += "__attribute__((callee_pop_aggregate_return(0))) ";
+    return a;
+}
+
 void emit_case(std::string& out, GSig& sig, int index, Rng& rng) {
     const std::string I = std::to_string(index);
     bool win64 = sig.conv == Conv::win64;
+    const bool i386 = is_i386(sig.conv);
+    const std::string attributes = conv_attributes(sig);
     out += "\n/* case " + I + ": " + text(sig) + " */\n";
     Emitter e(out, index);
     for (auto& a : sig.args)
@@ -915,25 +1234,27 @@ void emit_case(std::string& out, GSig& sig, int index, Rng& rng) {
     }
     if (sig.variadic()) params += sig.fixed ? ", ..." : "...";
     if (params.empty()) params = "void";
-    out += std::string(win64 ? "__attribute__((ms_abi)) " : "") + rtype + " callee_" + I + "(" +
-           params + ") {\n";
+    out += attributes + rtype + " callee_" + I + "(" + params + ") {\n";
     // Narrow integer parameters are widened to 64 bits first thing, in
     // registers the compiler must produce (the asm hides their values): a
     // callee that relies on its caller's extension to 32 bits widens straight
     // from the argument register (Clang: movslq %edi), instead of comparing
-    // only the low bits later.
+    // only the low bits later. (i386: to 32 bits, the width the caller
+    // extends them to, two at a time for want of registers.)
     std::vector<std::string> wide;
     for (size_t i = 0; i < sig.args.size() && !sig.is_variadic_arg(i); ++i) {
         const GType& t = sig.args[i];
         if (t.k != GType::K::scalar || !Emitter::narrow_int(t.s)) continue;
         std::string w = "w" + std::to_string(i);
-        out += std::string("    ") + (info(t.s).is_signed ? "long long " : "unsigned long long ") +
-               w + " = a" + std::to_string(i) + ";\n";
+        const char* wtype = info(t.s).is_signed ? (i386 ? "int " : "long long ")
+                                                : (i386 ? "unsigned " : "unsigned long long ");
+        out += std::string("    ") + wtype + w + " = a" + std::to_string(i) + ";\n";
         wide.push_back(w);
     }
-    for (size_t k = 0; k < wide.size(); k += 5) {
+    const size_t per_asm = i386 ? 2 : 5;
+    for (size_t k = 0; k < wide.size(); k += per_asm) {
         out += "    __asm__ volatile(\"\" :";
-        for (size_t j = k; j < std::min(wide.size(), k + 5); ++j)
+        for (size_t j = k; j < std::min(wide.size(), k + per_asm); ++j)
             out += std::string(j == k ? " " : ", ") + "\"+r\"(" + wide[j] + ")";
         out += ");\n";
     }
@@ -970,8 +1291,11 @@ void emit_case(std::string& out, GSig& sig, int index, Rng& rng) {
         }
         // Where the caller put a memory-passed aggregate (System V stack
         // slot, Win64 copy), aligned as the callee may assume: its type's
-        // alignment; Win64 copies only promise 16 (GCC's callers give no more).
-        uint64_t need = win64 ? std::min<uint64_t>(16, sig.args[i].align) : sig.args[i].align;
+        // alignment; Win64 copies only promise 16 (GCC's callers give no more),
+        // i386 stack slots 4 (psABI 2.2.3: 4-byte slots, whatever the type).
+        uint64_t need = win64  ? std::min<uint64_t>(16, sig.args[i].align)
+                        : i386 ? std::min<uint64_t>(4, sig.args[i].align)
+                               : sig.args[i].align;
         if (!sig.is_variadic_arg(i) && need > 1)
             out += "    DIFF_ALIGNED(" + I + ", " + name + ", " + std::to_string(need) + ");\n";
         Emitter::leaves(
@@ -1023,7 +1347,19 @@ void emit_case(std::string& out, GSig& sig, int index, Rng& rng) {
     }
     if (proto.empty()) proto = "void";
     out += "int call_thunk_" + I + "(void* t) {\n";
-    if (sig.ret_void) {
+    if (i386) {
+        // The same call between the esp checks (the thunk is cdecl: it pops
+        // nothing, whatever its target pops).
+        std::string call = "((" + (ret_by_pointer || sig.ret_void ? "void" : rtype) + " (*)(" +
+                           proto + "))t)(" + call_args + ")";
+        out += "    int n = 0;\n";
+        if (!sig.ret_void) out += "    " + rtype + " v;\n";
+        if (ret_by_pointer) out += "    __builtin_memset(&v, 0xcc, sizeof v);\n";
+        out += "    DIFF_ESP_BEFORE();\n";
+        out += std::string("    ") + (sig.ret_void || ret_by_pointer ? "" : "v = ") + call + ";\n";
+        out += "    DIFF_ESP_AFTER(" + I + ");\n";
+        out += sig.ret_void ? "    return n;\n" : "    return n + check_ret_" + I + "(&v);\n";
+    } else if (sig.ret_void) {
         out += "    ((void (*)(" + proto + "))t)(" + call_args + ");\n    return 0;\n";
     } else if (ret_by_pointer) {
         out += "    " + rtype + " v;\n    __builtin_memset(&v, 0xcc, sizeof v);\n";
@@ -1039,8 +1375,9 @@ void emit_case(std::string& out, GSig& sig, int index, Rng& rng) {
     // and `...` included) called with the argument globals, as C code calls
     // a callback; the result is checked like the invokers' (check_ret).
     std::string fn_type = "cbfn_" + I;
-    out += "typedef " + rtype + " " + fn_type + "(" + params + ")" +
-           (win64 ? " __attribute__((ms_abi))" : "") + ";\n";
+    std::string type_attributes = attributes;
+    if (!type_attributes.empty()) type_attributes.insert(0, " ").pop_back();
+    out += "typedef " + rtype + " " + fn_type + "(" + params + ")" + type_attributes + ";\n";
     out += "_Static_assert(__builtin_types_compatible_p(" + fn_type + "*, __typeof__(&callee_" + I +
            ")), \"prototype\");\n";
     std::string cb_args;
@@ -1048,7 +1385,17 @@ void emit_case(std::string& out, GSig& sig, int index, Rng& rng) {
         cb_args += (i ? ", g" : "g") + I + "_" + std::to_string(i);
     std::string cb_call = "((" + fn_type + "*)fp)(" + cb_args + ")";
     out += "int call_callback_" + I + "(void* fp) {\n";
-    if (sig.ret_void) {
+    if (i386) {
+        // Between the esp checks: a callback that pops another count of
+        // bytes than its C caller expects is seen here.
+        out += "    int n = 0;\n";
+        if (sig.platform == Platform::windows) out += "    DIFF_SHIFT(" + I + ");\n";
+        if (!sig.ret_void) out += "    " + rtype + " v;\n";
+        out += "    DIFF_ESP_BEFORE();\n";
+        out += std::string("    ") + (sig.ret_void ? "" : "v = ") + cb_call + ";\n";
+        out += "    DIFF_ESP_AFTER(" + I + ");\n";
+        out += sig.ret_void ? "    return n;\n" : "    return n + check_ret_" + I + "(&v);\n";
+    } else if (sig.ret_void) {
         out += "    " + cb_call + ";\n    return 0;\n";
     } else {
         out += "    " + rtype + " v = " + cb_call + ";\n";
@@ -1059,7 +1406,8 @@ void emit_case(std::string& out, GSig& sig, int index, Rng& rng) {
     // pt: a pass-through handler (non-variadic cases): the callee's
     // parameters and one more, last `void* data`, in the case's convention;
     // it records the data pointer and forwards the call to the callee.
-    if (!sig.variadic()) {
+    // (x86-64 only: i386 callbacks have no pass-through shape.)
+    if (!sig.variadic() && !i386) {
         std::string fwd;
         for (size_t i = 0; i < sig.args.size(); ++i)
             fwd += (i ? ", a" : "a") + std::to_string(i);
@@ -1084,7 +1432,160 @@ void emit_case(std::string& out, GSig& sig, int index, Rng& rng) {
 
 } // namespace
 
-const std::vector<std::string>& fixed_signatures(Conv conv) {
+namespace {
+
+// Where an i386 fixed signature applies: its platforms with either peer, or
+// with GCC only (see peer_fixups for the reasons).
+enum : uint8_t { kLinux = 1, kWindows = 2, kBoth = 3, kLinuxGcc = 4, kWindowsGcc = 8 };
+struct FixedCase {
+    const char* text; // without the platform word
+    uint8_t where;
+};
+
+// The i386 rules of abi/classify_i386.cpp, one group per rule. Left out on
+// purpose (the Linux peers cannot stand for MSVC there, see peer_fixups):
+// Windows fastcall with an aggregate or 64-bit integer while a register is
+// free (`windows fastcall void(i32, i64, i32, i32)`), Windows thiscall with
+// a hidden result pointer, Windows single-float-element aggregate results,
+// and Windows cdecl hidden result pointers under Clang (kWindowsGcc).
+const std::vector<FixedCase>& fixed_i386(Conv conv) {
+    static const std::vector<FixedCase> cdecl_ = {
+        {"cdecl void()", kBoth},
+        {"cdecl ptr(ptr, ptr)", kBoth},
+        // 4-byte slots, 8-byte values 4-aligned, narrow ones widened.
+        {"cdecl i32(i8, i64, f64, {i8, i8, i8})", kBoth},
+        {"cdecl i8(i8, u8, i16, u16, bool, i8)", kBoth},
+        {"cdecl u16(bool, i16, u8)", kBoth},
+        {"cdecl bool(u8, i8)", kBoth},
+        // Results: eax, edx:eax, st(0).
+        {"cdecl i64(i64, u64, i32)", kBoth},
+        {"cdecl u64(i8, u64)", kBoth},
+        {"cdecl f32(f32, f64)", kBoth},
+        {"cdecl f64(f80, f32, f64)", kBoth},
+        {"cdecl f80(f80, i32, f80)", kBoth},
+        // Aggregate results: Linux through the pointer the callee pops
+        // (`ret $4`); Windows 1, 2, 4, 8 bytes in eax / edx:eax, others
+        // through a pointer the callee leaves.
+        {"cdecl {i32, i32}(i32)", kBoth},
+        {"cdecl {i8}({i8}, {i16})", kBoth},
+        {"cdecl {i16, i16}({i8, i8, i8, i8}, {[2 x i16]})", kBoth},
+        {"cdecl {f32, f32}({f32, f32}, {f64})", kBoth},
+        {"cdecl {i64}({i64}, i8)", kBoth},
+        {"cdecl {i8, i8, i8}({i8, i8, i8}, i32)", kLinux | kWindowsGcc},
+        {"cdecl {i32, i32, i32}(i32, i64)", kLinux | kWindowsGcc},
+        {"cdecl {[40 x i8]}({[40 x i8]}, {[33 x u8]}, i8)", kLinux | kWindowsGcc},
+        {"cdecl {f32}(f32, {f32})", kLinux},
+        {"cdecl {f64}({f64}, f64)", kLinux},
+        // Unions and arrays.
+        {"cdecl union {f32, i32}(union {f64, i64}, {[2 x f32]}, union {i8, [3 x i8]})", kBoth},
+        // The data models: i64/f64 4-aligned in Linux aggregates, 8 on
+        // Windows; long double 12 bytes aligned to 4.
+        {"cdecl {i8, i64}({i8, f64}, {i32, i64, i8}, {i16, f64, i8})", kLinux | kWindowsGcc},
+        {"cdecl {i8, i8}({i8, f64}, {i32, i64, i8}, {i16, f64, i8})", kBoth},
+        {"cdecl {i8, f80}({i8, f80}, {f80}, f80)", kLinux},
+        // Many arguments: a deep stack area.
+        {"cdecl i32(i32, i32, i32, i32, i32, i32, i32, i64, f64, f32, i8)", kBoth},
+        // Over-aligned and packed records: still 4-byte slots.
+        {"cdecl i32({i32 | size 16 align 16}, i32, {i64, i64 | size 32 align 32}, i8)", kLinux},
+        {"cdecl {i32 | size 16 align 16}({i32 | size 16 align 16}, i32)", kLinux},
+        {"cdecl {i32 | size 16 align 16}({i32, i32}, i32)", kLinux | kWindowsGcc},
+        {"cdecl {i8 @0, i32 @1 | size 5 align 1}({i8 @0, i32 @1 | size 5 align 1}, "
+         "{i16 @0, f64 @2 | size 10 align 1})",
+         kLinux | kWindowsGcc},
+        {"cdecl {i8 @0, i16 @1, i8 @3 | size 4 align 1}({i8 @0, i16 @1, i8 @3 | size 4 align 1}, "
+         "i8)",
+         kBoth},
+        // Variadic calls: promoted arguments.
+        {"cdecl i32(i32, ..., f64, i32, i64, {i8, i8, i8}, ptr, f80)", kBoth},
+        {"cdecl f64(ptr, ..., f64, f64, f64)", kBoth},
+        {"cdecl i64(i32, ..., u32, i32, u32)", kBoth},
+        {"cdecl {i32, i32, i32}(i32, ..., i32, {f64, f64})", kLinux | kWindowsGcc},
+        {"cdecl {i32, i32}(i32, ..., i32, {f64, f64})", kBoth},
+    };
+    static const std::vector<FixedCase> stdcall = {
+        {"stdcall void()", kBoth},
+        // The callee pops every stack byte (`ret N`), the hidden pointer too.
+        {"stdcall {i32, i32}(i32)", kBoth},
+        {"stdcall void(i8, i16, i32, i64, f32, f64, f80)", kBoth},
+        {"stdcall {i8, i8, i8}(i32)", kBoth},
+        {"stdcall {[40 x i8]}({[40 x i8]}, i8, {[7 x i8]})", kBoth},
+        {"stdcall ptr(ptr)", kBoth},
+        {"stdcall i8(i8, u8, i16, u16, bool)", kBoth},
+        {"stdcall f80(f80, f80)", kBoth},
+        {"stdcall f32({f32}, f32)", kBoth},
+        {"stdcall i64(i64, {i64, i32}, u8)", kBoth},
+        {"stdcall {i64}({i64})", kBoth},
+        {"stdcall {f32, f32}({f32, f32}, {f64, f64})", kBoth},
+        {"stdcall {f64}(f64)", kLinux},
+        {"stdcall {i8, i64}({i8, f64}, {i32, i64, i8})", kBoth},
+        {"stdcall union {i8, [3 x i8]}(union {f32, i32}, union {f64, [3 x i16]})", kBoth},
+        {"stdcall {i32 | size 16 align 16}(i8, {i64, i64 | size 32 align 32}, "
+         "{i8 @0, i32 @1 | size 5 align 1})",
+         kLinux},
+        {"stdcall {i32 | size 16 align 16}(i8, {i8 @0, i32 @1 | size 5 align 1})", kBoth},
+        {"stdcall i32(i32, i32, i32, i32, i32, i32, i32, i64, f64, f32, i8)", kBoth},
+        // Variadic stdcall is cdecl: the caller pops.
+        {"stdcall i32(i32, ..., i32, f64)", kBoth},
+        {"stdcall {i32, i32, i32}(ptr, ..., i32)", kLinux | kWindowsGcc},
+    };
+    static const std::vector<FixedCase> fastcall = {
+        {"fastcall void()", kBoth},
+        // ecx, edx for the first two <= 4-byte integers and pointers, narrow
+        // ones widened; floating values never consume them.
+        {"fastcall i32(i32, i32, i32)", kBoth},
+        {"fastcall i32(i8, u16, i32)", kBoth},
+        {"fastcall i32(f64, i32, f32, ptr, i32)", kBoth},
+        {"fastcall f64(f80, ptr, f80, ptr, ptr)", kLinuxGcc | kWindowsGcc},
+        {"fastcall f64(ptr, ptr, f80, f80)", kBoth},
+        // A hidden result pointer takes ecx.
+        {"fastcall {i32, i32}(i32, i32, i32)", kBoth},
+        {"fastcall {i8, i8, i8}(i32, i32)", kBoth},
+        {"fastcall {i32 | size 16 align 16}(i32, i32, {i64 | size 16 align 16})", kLinux},
+        {"fastcall {i32 | size 16 align 16}(i32, i32, {i64, i64})", kBoth},
+        // Linux (GCC): a 64-bit integer or an aggregate on the stack still
+        // consumes registers; single-float-element ones do not.
+        {"fastcall void(i32, i64, i32, i32)", kLinux},
+        {"fastcall i64(i64, i32, i32)", kLinux},
+        {"fastcall i32({i32}, i32, i32)", kLinuxGcc},
+        {"fastcall i32({i8, i8}, i32, i32)", kLinuxGcc},
+        {"fastcall i32(i32, {i8, i8}, i32)", kLinux},
+        {"fastcall i32(i32, {i32, i32, i32}, i32)", kLinux},
+        {"fastcall i32({f32}, i32, i32)", kBoth},
+        {"fastcall i32({f64}, i32, {f32}, i32)", kBoth},
+        // Aggregates and 64-bit integers once the registers are taken.
+        {"fastcall i32(i32, i32, {i32, i32, i32}, i64, i32)", kBoth},
+        {"fastcall {i64}(i8, bool, {i8}, i64)", kBoth},
+        // Variadic fastcall is cdecl: all on the stack, the caller pops.
+        {"fastcall f80(f32, ..., f64)", kBoth},
+        {"fastcall i32(i32, ..., i32, i32)", kBoth},
+    };
+    static const std::vector<FixedCase> thiscall = {
+        {"thiscall void(ptr)", kBoth},
+        // `this` in ecx, the rest on the stack, the callee pops.
+        {"thiscall i32(ptr, i32, i32)", kBoth},
+        {"thiscall i32(i32, i8)", kBoth},
+        {"thiscall u16(u32, bool, i16)", kBoth},
+        {"thiscall f64(ptr, f64, {f32, f32}, f80)", kBoth},
+        {"thiscall {i8}(ptr, {i8, i16}, i64)", kLinuxGcc},
+        {"thiscall i64(ptr, {i8, i16}, i64)", kBoth},
+        // Aggregate results (Linux, GCC: the hidden pointer in ecx, `this`
+        // on the stack; not with Clang nor the Windows rules: peer_fixups).
+        {"thiscall {i32, i32}(ptr, i32)", kLinuxGcc},
+        {"thiscall {i32, i32, i32}(ptr, i32)", kLinuxGcc},
+        {"thiscall {[40 x i8]}(ptr, {[40 x i8]})", kLinuxGcc},
+        // Variadic thiscall is cdecl.
+        {"thiscall i32(ptr, ..., i32, f64)", kBoth},
+        {"thiscall {i8, i8, i8}(ptr, ..., i32)", kLinuxGcc},
+    };
+    switch (conv) {
+    case Conv::stdcall: return stdcall;
+    case Conv::fastcall: return fastcall;
+    case Conv::thiscall: return thiscall;
+    default: return cdecl_;
+    }
+}
+
+const std::vector<std::string>& fixed_x64(Conv conv) {
     static const std::vector<std::string> sysv64 = {
         // Trivia.
         "sysv64 void()",
@@ -1195,6 +1696,19 @@ const std::vector<std::string>& fixed_signatures(Conv conv) {
     return conv == Conv::sysv64 ? sysv64 : win64;
 }
 
+} // namespace
+
+std::vector<std::string> fixed_signatures(Conv conv, Platform platform, Peer peer) {
+    if (!is_i386(conv)) return fixed_x64(conv);
+    std::vector<std::string> list;
+    const bool windows = platform == Platform::windows;
+    const uint8_t any = windows ? kWindows : kLinux, gcc = windows ? kWindowsGcc : kLinuxGcc;
+    for (const auto& c : fixed_i386(conv))
+        if ((c.where & any) || ((c.where & gcc) && peer == Peer::gcc))
+            list.push_back(std::string(platform_name(platform)) + " " + c.text);
+    return list;
+}
+
 std::string Generated::single_file() const {
     std::string all;
     for (const auto& s : sources)
@@ -1205,14 +1719,24 @@ std::string Generated::single_file() const {
 bool generate(const GenOptions& options, Generated* out, std::string* error) {
     std::vector<std::pair<unsigned, GSig>> sigs;
     auto wanted = [&](size_t i) { return options.only < 0 || int64_t(i) == options.only; };
+    set_model(options.conv, options.platform);
     if (options.fixed) {
-        const auto& list = fixed_signatures(options.conv);
+        const auto list = fixed_signatures(options.conv, options.platform, options.peer);
         for (size_t i = 0; i < list.size(); ++i) {
             GSig sig;
             if (!TextParser(list[i]).signature(sig, error)) return false;
             if (sig.conv != options.conv) {
                 *error = "fixed signature of the wrong convention: " + list[i];
                 return false;
+            }
+            if (is_i386(sig.conv)) {
+                // The list must be valid for the peer as written.
+                GSig fitted = sig;
+                peer_fixups(fitted, options.peer);
+                if (text(fitted) != text(sig)) {
+                    *error = "fixed signature hits a known peer difference: " + list[i];
+                    return false;
+                }
             }
             if (wanted(i)) sigs.emplace_back(unsigned(i), std::move(sig));
         }
@@ -1221,17 +1745,24 @@ bool generate(const GenOptions& options, Generated* out, std::string* error) {
             if (!wanted(i)) continue;
             // Each case has its own stream: case i is the same whatever the count.
             Rng rng(options.seed * 0x100000001b3ull + i * 0x9e3779b97f4a7c15ull +
-                    uint64_t(options.conv));
+                    uint64_t(options.conv) + (uint64_t(options.platform) << 8));
             rng.next();
-            sigs.emplace_back(i, random_signature(rng, options.conv));
+            sigs.emplace_back(i,
+                              random_signature(rng, options.conv, options.platform, options.peer));
         }
     }
     out->cases.clear();
-    out->sources.assign(1, std::string(kPrelude) + kRuntime);
+    // Windows promises callees a 4-aligned stack only (DIFF_ENTRY).
+    const std::string prelude =
+        std::string(is_i386(options.conv) && options.platform == Platform::windows
+                        ? "#define DIFF_STACK_ALIGN 4\n"
+                        : "") +
+        kPrelude;
+    out->sources.assign(1, prelude + kRuntime);
     size_t chunk = options.chunk_size ? options.chunk_size : std::max<size_t>(1, sigs.size());
     for (size_t first = 0, k = 0;; first += chunk, ++k) {
         size_t last = std::min(sigs.size(), first + chunk);
-        std::string src = kPrelude;
+        std::string src = prelude;
         for (size_t j = first; j < last; ++j) {
             auto& [i, sig] = sigs[j];
             Rng values(options.seed ^ (0xd1b54a32d192ed03ull * (i + 1)) ^
@@ -1245,8 +1776,10 @@ bool generate(const GenOptions& options, Generated* out, std::string* error) {
             std::string I = std::to_string(sigs[j].first);
             src += "    {" + I + ", " + c_string(out->cases[j].signature) + ", (void*)callee_" + I +
                    ", argv_" + I + ", check_ret_" + I + ", call_thunk_" + I + ", call_callback_" +
-                   I + ", " + (sigs[j].second.variadic() ? "0" : "(void*)pt_" + I) + ", sizes_" +
-                   I + ", " + std::to_string(sigs[j].second.args.size() + 1) + "},\n";
+                   I + ", " +
+                   (sigs[j].second.variadic() || is_i386(sigs[j].second.conv) ? "0"
+                                                                              : "(void*)pt_" + I) +
+                   ", sizes_" + I + ", " + std::to_string(sigs[j].second.args.size() + 1) + "},\n";
         }
         if (first == last) src += "    {0, 0, 0, 0, 0, 0, 0, 0, 0, 0},\n";
         src += "};\nconst unsigned diff_case_count_" + K + " = " + std::to_string(last - first) +

@@ -16,9 +16,11 @@
 //     prototype (aggregates and long double by `const T*`, an aggregate or
 //     long double result through a first `T*`) and checks its result;
 //   - `call_callback_<i>(void*)`: calls a function pointer of the callee's
-//     own prototype (ms_abi and `...` included: a callback made for the
-//     signature) with the callee's argument values and checks its result;
-//   - `pt_<i>` (non-variadic cases): a pass-through handler of the case's
+//     own prototype (ms_abi, the i386 attributes and `...` included: a
+//     callback made for the signature) with the callee's argument values and
+//     checks its result; on i386 (and in call_thunk_<i>) it also checks that
+//     esp after the call is what it was before (a wrong pop count);
+//   - `pt_<i>` (non-variadic x86-64 cases): a pass-through handler of the case's
 //     convention, the callee's parameters plus a last `void* data`, which
 //     stores `data` in `diff_pt_data` and forwards the call to the callee;
 // and, per chunk k of cases, the table `struct diff_case diff_cases_<k>[]` with
@@ -32,14 +34,27 @@
 
 namespace ctabi_diff {
 
-enum class Conv : uint8_t { sysv64, win64 };
+enum class Conv : uint8_t { sysv64, win64, cdecl_, stdcall, fastcall, thiscall };
+
+// The i386 rule sets (ctabi's `linux` and `windows` signature prefixes);
+// x86-64 conventions ignore it.
+enum class Platform : uint8_t { linux_, windows };
+
+// The compiler the cases are generated for: it only keeps out the
+// combinations where that compiler, as a Linux peer, is known to differ
+// from the rules ctabi implements (see peer_fixups in diff_gen.cpp).
+enum class Peer : uint8_t { gcc, clang };
 
 const char* conv_name(Conv conv);
+const char* platform_name(Platform platform);
+bool is_i386(Conv conv);
 
 struct GenOptions {
     uint64_t seed = 20240601; // the default run's
     uint32_t count = 1000;    // random cases (ignored with fixed)
     Conv conv = Conv::sysv64;
+    Platform platform = Platform::linux_; // i386 conventions only
+    Peer peer = Peer::gcc;
     bool fixed = false; // the hand-written list instead of random cases
     // Cases per C file (0: all in one), so that the files compile in parallel.
     uint32_t chunk_size = 0;
@@ -67,8 +82,16 @@ struct Generated {
 // Returns false (and sets *error) only for a malformed fixed signature.
 bool generate(const GenOptions& options, Generated* out, std::string* error);
 
-// The hand-written signatures pinning the classic rules of a convention.
-const std::vector<std::string>& fixed_signatures(Conv conv);
+// The hand-written signatures pinning the classic rules of a convention
+// (for i386 conventions: of the convention under the platform's rules, as
+// valid for the peer).
+std::vector<std::string> fixed_signatures(Conv conv, Platform platform = Platform::linux_,
+                                          Peer peer = Peer::gcc);
+
+// The compiler flags that make GCC or Clang on this Linux host a peer of
+// the convention and platform: -m32, and for the Windows rules
+// -freg-struct-return -malign-double and a 4-byte stack alignment.
+std::vector<std::string> peer_flags(Conv conv, Platform platform, Peer peer);
 
 // The layout of the C struct `struct diff_case` the emitted file defines;
 // the driver reads the table through it.
