@@ -481,6 +481,24 @@ bool register_int(const GType& t) {
     return t.k == GType::K::scalar && !info(t.s).is_float && t.size <= 4;
 }
 
+// Windows aggregate results of 1, 2, 4, 8 bytes that GCC and Clang (with
+// -freg-struct-return, and clang -target i686-pc-windows-msvc alike) still
+// return through the hidden pointer: those with a nested struct, union or
+// array member of another size (`{i8, [3 x i8]}`, `union {{i16, i16, i16},
+// f64}`; GCC gives them BLKmode, Clang's shouldReturnTypeInRegister wants
+// every field register-sized). ctabi's classifier returns them in eax /
+// edx:eax: a known difference, left out of the runs unless
+// GenOptions::known_failures (CTABI_DIFF_KNOWN_FAILURES=1).
+bool nested_register_sized(const GType& t) {
+    for (const auto& m : t.m) {
+        if (!m.is_aggregate()) continue;
+        const uint64_t n = m.size;
+        if (!(n == 1 || n == 2 || n == 4 || n == 8) || !nested_register_sized(m)) return false;
+    }
+    return true;
+}
+bool g_known_failures = false; // set by generate()
+
 GType int_pair() {
     GType t;
     t.k = GType::K::record;
@@ -530,6 +548,9 @@ void peer_fixups(GSig& sig, Peer peer) {
     const Conv rules = sig.variadic() ? Conv::cdecl_ : sig.conv;
     if (windows && !sig.ret_void && sig.ret.is_aggregate() && single_float_element(sig.ret))
         sig.ret = scalar(S::F64);
+    if (windows && !g_known_failures && !sig.ret_void && sig.ret.is_aggregate() &&
+        !memory_result(sig) && !nested_register_sized(sig.ret))
+        sig.ret = int_pair();
     if (windows && sig.conv == Conv::thiscall && !sig.ret_void && sig.ret.is_aggregate())
         sig.ret = scalar(S::I64);
     if (!windows && peer == Peer::clang && memory_result(sig) &&
@@ -1720,6 +1741,7 @@ bool generate(const GenOptions& options, Generated* out, std::string* error) {
     std::vector<std::pair<unsigned, GSig>> sigs;
     auto wanted = [&](size_t i) { return options.only < 0 || int64_t(i) == options.only; };
     set_model(options.conv, options.platform);
+    g_known_failures = options.known_failures;
     if (options.fixed) {
         const auto list = fixed_signatures(options.conv, options.platform, options.peer);
         for (size_t i = 0; i < list.size(); ++i) {
