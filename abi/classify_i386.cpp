@@ -71,9 +71,18 @@ bool alignment_requested(const Type& t) {
 }
 
 // Microsoft: aggregates of 1, 2, 4 or 8 bytes come back in eax / edx:eax
-// (whatever their members, floats included).
+// (whatever their members, floats included) when every member is itself of
+// such a size, all the way down: an array member counts at its whole size,
+// then its element's. So `{{i8, i8, i8}, i8}` and `{[3 x i8], i8}` come back
+// through the hidden pointer. (Clang's shouldReturnTypeInRegister, which
+// clang -target i686-windows-msvc applies; GCC with -freg-struct-return
+// agrees, giving such aggregates BLKmode.)
 bool windows_register_result(const Type& t) {
-    return t.size == 1 || t.size == 2 || t.size == 4 || t.size == 8;
+    if (!(t.size == 1 || t.size == 2 || t.size == 4 || t.size == 8)) return false;
+    if (t.kind == Kind::Array) return windows_register_result(t.element());
+    for (const auto& f : t.fields)
+        if (!windows_register_result(f.type)) return false;
+    return true;
 }
 
 } // namespace

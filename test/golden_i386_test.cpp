@@ -174,6 +174,15 @@ const GoldenCase kCdeclCases[] = {
     {"cdecl i32(i32, {i32 @0 | size 8 align 8})", "cdecl; a0 sp+0; a1 sp+4; ret eax; stack 12",
      "Linux passes the same aggregate by value in a 4-aligned slot (GCC and Clang: the member at "
      "8(%esp))"},
+    {"windows cdecl {{i8, i8, i8}, i8}()", "windows cdecl; sret sp+0; ret sret->eax; stack 4",
+     "a 4-byte aggregate with a 3-byte member is not returned in eax: every member must be of "
+     "register size too (clang -target i686-windows-msvc `movl 4(%esp), %eax` ... `retl`; GCC "
+     "-freg-struct-return likewise, BLKmode)"},
+    {"windows cdecl {[3 x i8], i8}()", "windows cdecl; sret sp+0; ret sret->eax; stack 4",
+     "an array member counts at its whole size (3 bytes): through the hidden pointer (clang-msvc "
+     "and GCC -freg-struct-return)"},
+    {"windows cdecl {[2 x i8], i16}()", "windows cdecl; ret eax; stack 0",
+     "a 2-byte array member of 1-byte elements is of register size: in eax (clang-msvc)"},
 };
 
 // ---- stdcall ----------------------------------------------------------------------------------
