@@ -29,7 +29,8 @@
 //   CTABI_DIFF_REPORT  failing cases listed in full (default 20)
 //   CTABI_DIFF_ONLY    run case I alone (same seed and count: the same case)
 //   CTABI_DIFF_KNOWN_FAILURES  also generate the cases where ctabi is known to
-//                      disagree with the compilers (i386 Windows results)
+//                      disagree with the compiler it follows (i386 Linux
+//                      fastcall: GCC's single-float unions)
 //   CTABI_DIFF_GCC, CTABI_DIFF_CLANG   the compilers (default: CMake's)
 #include <dlfcn.h>
 #include <fcntl.h>
