@@ -80,19 +80,25 @@ Result<Ok> validate(const Signature& sig) {
     if (sig.fixed_args && *sig.fixed_args > sig.args.size())
         return make_error("signature says " + std::to_string(*sig.fixed_args) +
                           " fixed arguments but has only " + std::to_string(sig.args.size()));
-    // The message is built only for a mismatch: validation runs on every build.
-    const uint32_t pointer_size = data_model(sig.conv, sig.platform).pointer_size;
-    auto check_pointer = [&](const Type& t, const char* what, size_t index) -> Result<Ok> {
-        if (t.kind != Kind::Pointer || t.size == pointer_size) return Ok{};
+    // A pointer or long double made for another data model (an x86-64 type
+    // in an i386 signature) would be laid out wrongly: rejected. The message
+    // is built only for a mismatch: validation runs on every build.
+    const DataModel model = data_model(sig.conv, sig.platform);
+    auto check_size = [&](const Type& t, const char* what, size_t index) -> Result<Ok> {
+        uint32_t want = 0;
+        const char* unit = nullptr;
+        if (t.kind == Kind::Pointer) want = model.pointer_size, unit = "pointers";
+        if (t.kind == Kind::F80) want = model.f80_size, unit = "long doubles (f80)";
+        if (!unit || t.size == want) return Ok{};
         std::string who =
             index == SIZE_MAX ? what : std::string(what) + " " + std::to_string(index);
-        return make_error(who + ": pointer of " + std::to_string(t.size) + " bytes under " +
-                          conv_name(sig.conv) + ", which has " + std::to_string(pointer_size) +
-                          "-byte pointers");
+        return make_error(who + ": " + kind_name(t.kind) + " of " + std::to_string(t.size) +
+                          " bytes under " + conv_name(sig.conv) + ", which has " +
+                          std::to_string(want) + "-byte " + unit);
     };
-    if (auto ok = check_pointer(sig.result, "result", SIZE_MAX); !ok) return ok;
+    if (auto ok = check_size(sig.result, "result", SIZE_MAX); !ok) return ok;
     for (size_t i = 0; i < sig.args.size(); ++i)
-        if (auto ok = check_pointer(sig.args[i], "argument", i); !ok) return ok;
+        if (auto ok = check_size(sig.args[i], "argument", i); !ok) return ok;
     return Ok{};
 }
 

@@ -584,6 +584,30 @@ TEST(I386Layout, VariadicFloatIsRejected) {
     EXPECT_TRUE(fixed.ok()) << fixed.error().message;
 }
 
+// A pointer or long double built for the x86-64 data model (8 and 16 bytes)
+// has no place in an i386 signature: rejected, naming the value, instead of
+// laid out wrongly.
+TEST(I386Layout, ForeignDataModelScalarsAreRejected) {
+    Signature sig;
+    sig.conv = CallConv::stdcall;
+    sig.result = Type::scalar(Kind::F80); // x86-64's 16-byte long double
+    sig.args = {Type::scalar(Kind::I32, data_model(CallConv::stdcall, Platform::sysv))};
+    auto layout = classify(sig);
+    ASSERT_FALSE(layout.ok());
+    EXPECT_NE(layout.error().message.find("result: f80 of 16 bytes under stdcall, which has "
+                                          "12-byte long doubles"),
+              std::string::npos)
+        << layout.error().message;
+    sig.result = Type::void_type();
+    sig.args.push_back(Type::pointer()); // 8 bytes
+    layout = classify(sig);
+    ASSERT_FALSE(layout.ok());
+    EXPECT_NE(layout.error().message.find("argument 1: ptr of 8 bytes under stdcall, which has "
+                                          "4-byte pointers"),
+              std::string::npos)
+        << layout.error().message;
+}
+
 // ---- Known failures: classify_i386 disagrees with MSVC ---------------------------------------
 //
 // __thiscall exists under MSVC only for C++ member functions, and MSVC returns

@@ -24,19 +24,28 @@ template <typename T, typename = void>
 struct c_type;
 
 namespace detail {
+// C++ types are this process's: their sizes and alignments are the host's
+// data model (4-byte pointers and a 12-byte long double in a 32-bit build).
+inline const abi::DataModel& host_model() {
+    static const abi::DataModel model = abi::data_model(abi::host_conv(), abi::host_platform());
+    return model;
+}
+inline abi::Type host_scalar(abi::Kind kind) {
+    return abi::Type::scalar(kind, host_model());
+}
 template <typename T>
 abi::Type integer_type() {
     using abi::Kind;
     if constexpr (std::is_same_v<T, bool>)
-        return abi::Type::scalar(Kind::Bool);
+        return host_scalar(Kind::Bool);
     else if constexpr (sizeof(T) == 1)
-        return abi::Type::scalar(std::is_signed_v<T> ? Kind::I8 : Kind::U8);
+        return host_scalar(std::is_signed_v<T> ? Kind::I8 : Kind::U8);
     else if constexpr (sizeof(T) == 2)
-        return abi::Type::scalar(std::is_signed_v<T> ? Kind::I16 : Kind::U16);
+        return host_scalar(std::is_signed_v<T> ? Kind::I16 : Kind::U16);
     else if constexpr (sizeof(T) == 4)
-        return abi::Type::scalar(std::is_signed_v<T> ? Kind::I32 : Kind::U32);
+        return host_scalar(std::is_signed_v<T> ? Kind::I32 : Kind::U32);
     else
-        return abi::Type::scalar(std::is_signed_v<T> ? Kind::I64 : Kind::U64);
+        return host_scalar(std::is_signed_v<T> ? Kind::I64 : Kind::U64);
 }
 } // namespace detail
 
@@ -50,7 +59,7 @@ struct c_type<T, std::enable_if_t<std::is_enum_v<T>>> {
 };
 template <typename T>
 struct c_type<T, std::enable_if_t<std::is_pointer_v<T>>> {
-    static abi::Type get() { return abi::Type::pointer(); }
+    static abi::Type get() { return abi::Type::pointer(detail::host_model()); }
 };
 template <>
 struct c_type<void> {
@@ -58,15 +67,15 @@ struct c_type<void> {
 };
 template <>
 struct c_type<float> {
-    static abi::Type get() { return abi::Type::scalar(abi::Kind::F32); }
+    static abi::Type get() { return detail::host_scalar(abi::Kind::F32); }
 };
 template <>
 struct c_type<double> {
-    static abi::Type get() { return abi::Type::scalar(abi::Kind::F64); }
+    static abi::Type get() { return detail::host_scalar(abi::Kind::F64); }
 };
 template <>
 struct c_type<long double> {
-    static abi::Type get() { return abi::Type::scalar(abi::Kind::F80); }
+    static abi::Type get() { return detail::host_scalar(abi::Kind::F80); }
 };
 
 // Values the canonical form passes by pointer (see abi::canonical_signature).
