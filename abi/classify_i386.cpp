@@ -30,12 +30,14 @@ bool register_sized_integer(const Type& t) {
     return (t.is_integer() || t.kind == Kind::Pointer) && t.size <= 4;
 }
 
-// A struct, union or one-element array whose only content is one float,
-// double or long double filling it (Clang's isSingleElementStruct; GCC gives
-// such an aggregate the scalar's machine mode).
+// A struct or one-element array whose only content is one float, double or
+// long double filling it: GCC gives such an aggregate the scalar's machine
+// mode (SFmode, DFmode, XFmode). A union on the way gets an integer mode
+// (`union {float}` uses up a fastcall register in GCC; Clang's
+// isSingleElementStruct lets it through, see README).
 bool single_float_element(const Type& t) {
     if (t.kind == Kind::F32 || t.kind == Kind::F64 || t.kind == Kind::F80) return true;
-    if (!t.is_aggregate() || t.fields.size() != 1) return false;
+    if (t.kind == Kind::Union || !t.is_aggregate() || t.fields.size() != 1) return false;
     if (t.kind == Kind::Array && t.count != 1) return false;
     const Type& inner = t.fields[0].type;
     return t.fields[0].offset == 0 && inner.size == t.size && single_float_element(inner);

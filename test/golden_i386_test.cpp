@@ -348,6 +348,14 @@ const GoldenCase kFastcallCases[] = {
      "copies 16 align 16; pops 8",
      "with the registers taken the pointer is a stack argument (clang-msvc `movl 8(%esp), %esi` "
      "after a push, `retl $8`)"},
+    {"fastcall i32(union{f32}, i32, i32)",
+     "fastcall; a0 sp+0; a1 edx; a2 sp+4; ret eax; stack 8; pops 8",
+     "a union of one float is not a float to GCC (integer mode): it uses up ecx, `ret $8`; "
+     "Clang 14 treats it as a single-element float (`retl $4`), ctabi follows GCC"},
+    {"fastcall i32({[1 x f32]}, i32, i32)",
+     "fastcall; a0 sp+0; a1 ecx; a2 edx; ret eax; stack 4; pops 4",
+     "a struct of a one-float array is SFmode to GCC and a single element to Clang: no register "
+     "used up (both `ret $4`)"},
 };
 
 // ---- thiscall ---------------------------------------------------------------------------------
