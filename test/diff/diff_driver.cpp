@@ -28,9 +28,6 @@
 //   CTABI_DIFF_KEEP    keep the generated files even when all cases pass
 //   CTABI_DIFF_REPORT  failing cases listed in full (default 20)
 //   CTABI_DIFF_ONLY    run case I alone (same seed and count: the same case)
-//   CTABI_DIFF_KNOWN_FAILURES  also generate the cases where ctabi is known to
-//                      disagree with the compiler it follows (i386 Linux
-//                      fastcall: GCC's single-float unions)
 //   CTABI_DIFF_GCC, CTABI_DIFF_CLANG   the compilers (default: CMake's)
 #include <dlfcn.h>
 #include <fcntl.h>
@@ -1128,7 +1125,6 @@ void run_differential(const Params& p) {
     options.seed = env_u64("CTABI_DIFF_SEED", options.seed);
     options.count = uint32_t(env_u64("CTABI_DIFF_COUNT", kDefaultCount));
     options.only = int64_t(env_u64("CTABI_DIFF_ONLY", uint64_t(-1)));
-    options.known_failures = env_u64("CTABI_DIFF_KNOWN_FAILURES", 0) != 0;
     unsigned jobs = unsigned(env_u64("CTABI_DIFF_JOBS", std::thread::hardware_concurrency()));
     jobs = std::max(1u, jobs);
     bool keep = env_u64("CTABI_DIFF_KEEP", 0) != 0;

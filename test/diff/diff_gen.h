@@ -55,9 +55,6 @@ struct GenOptions {
     Conv conv = Conv::sysv64;
     Platform platform = Platform::linux_; // i386 conventions only
     Peer peer = Peer::gcc;
-    // Also generate the cases where ctabi is known to disagree with the
-    // compiler it follows (see contains_union in diff_gen.cpp).
-    bool known_failures = false;
     bool fixed = false; // the hand-written list instead of random cases
     // Cases per C file (0: all in one), so that the files compile in parallel.
     uint32_t chunk_size = 0;
