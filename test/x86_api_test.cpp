@@ -735,4 +735,80 @@ TEST(X86Callback, GenericHandlerWindowsStdcallResultInEdxEax) {
     EXPECT_EQ(r.b, 2);
 }
 
+// Windows (MSVC 2015 on): an aggregate of requested alignment goes by
+// reference to a caller-made copy, the pointer where an integer would go. At
+// the machine level the target takes a pointer, so a GCC-built function of a
+// pointer stands in for the MSVC one; the copy must be 16-aligned.
+struct alignas(16) A16 {
+    int32_t x;
+};
+extern "C" NOIPA FASTCALL int32_t x86_by_reference(const A16* s, int32_t b, int32_t c) {
+    const bool aligned = (reinterpret_cast<uintptr_t>(s) & 15) == 0;
+    return s->x * 100 + b * 10 + c + (aligned ? 0 : 1000000);
+}
+
+TEST(X86, WindowsOverAlignedAggregateByReference) {
+    const char* sig = "windows fastcall i32({i32 @0 | size 16 align 16}, i32, i32)";
+    A16 s{7};
+    int32_t b = 8, c = 9;
+    EXPECT_EQ(invoke<int32_t>(sig, fn(&x86_by_reference), {&s, &b, &c}), 789);
+    ctabi::Thunk t = thunk(sig, fn(&x86_by_reference));
+    ASSERT_TRUE(t.address());
+    EXPECT_EQ(t.as<int32_t(const A16*, int32_t, int32_t)>()(&s, 1, 2), 712);
+    X86Call r = thunk_recorded(sig, t, Words().ptr(&s).i32(3).i32(4));
+    EXPECT_EQ(r.eax_out, 734u);
+
+    // A callback of that signature reads the caller's copy through the
+    // pointer in ecx and pops the one stack word.
+    auto cb = ctabi::make_callback(
+        sig,
+        [](void*, void* result, void* const* args) {
+            const int32_t v = static_cast<const A16*>(args[0])->x +
+                              *static_cast<int32_t*>(args[1]) + *static_cast<int32_t*>(args[2]);
+            std::memcpy(result, &v, sizeof v);
+        },
+        nullptr);
+    ASSERT_TRUE(cb) << cb.error().message;
+    X86Call k = recorded(cb->address(), Words().i32(30), uint32_t(reinterpret_cast<uintptr_t>(&s)),
+                         /*edx=*/20);
+    EXPECT_EQ(k.eax_out, 57u);
+    EXPECT_EQ(k.popped, 4u) << sig << " callback: " << describe(k);
+    EXPECT_EQ(k.kept, 1u) << describe(k);
+}
+
+// Windows thiscall is MSVC's member-function convention: even an 8-byte
+// aggregate comes back through the hidden pointer, which follows `this`.
+extern "C" NOIPA THISCALL P32* x86_member_get(Obj* self, P32* out, int32_t x) {
+    *out = P32{self->base, x};
+    return out;
+}
+
+TEST(X86, WindowsThiscallAggregateThroughPointerAfterThis) {
+    const char* sig = "windows thiscall {i32, i32}(ptr, i32)";
+    Obj o{5};
+    Obj* self = &o;
+    int32_t x = 6;
+    // x86_member_get(this, out, x) is, at the machine level, the MSVC member
+    // function P32 Obj::get(int): this in ecx, the pointer at sp+0, x at sp+4.
+    P32 r = invoke<P32>(sig, fn(&x86_member_get), {&self, &x});
+    EXPECT_EQ(r.a, 5);
+    EXPECT_EQ(r.b, 6);
+    auto cb = ctabi::make_callback(
+        sig,
+        [](void*, void* result, void* const* args) {
+            const P32 v{static_cast<Obj*>(*static_cast<void**>(args[0]))->base,
+                        *static_cast<int32_t*>(args[1])};
+            std::memcpy(result, &v, sizeof v);
+        },
+        nullptr);
+    ASSERT_TRUE(cb) << cb.error().message;
+    P32 out{};
+    X86Call k = recorded(cb->address(), Words().ptr(&out).i32(9),
+                         uint32_t(reinterpret_cast<uintptr_t>(&o)));
+    EXPECT_EQ(k.eax_out, uint32_t(reinterpret_cast<uintptr_t>(&out)));
+    EXPECT_EQ(out.a, 5);
+    EXPECT_EQ(out.b, 9);
+    EXPECT_EQ(k.popped, 8u) << sig << " callback: " << describe(k);
+}
+
 } // namespace
