@@ -40,6 +40,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "bench_support.h"
 #include "ctabi/abi/classify.h"
 #include "ctabi/abi/parse.h"
 #include "ctabi/callback.h"
@@ -62,6 +63,9 @@ namespace {
 using ctabi_bench::S16;
 using ctabi_bench::S40;
 
+// opaque, hex, add_bench and the callback helpers (bench_support.h).
+using namespace ctabi_bench;
+
 [[noreturn]] void die(const std::string& message) {
     std::fprintf(stderr, "ctabi_bench: %s\n", message.c_str());
     std::exit(2);
@@ -71,14 +75,6 @@ template <typename T>
 T check(ctabi::Result<T> r, const std::string& what) {
     if (!r) die(what + ": " + r.error().message);
     return std::move(*r);
-}
-
-// The compiler cannot know which function `f` is, so it cannot inline or
-// specialise the call.
-template <typename F>
-F opaque(F f) {
-    benchmark::DoNotOptimize(f);
-    return f;
 }
 
 // ---------------------------------------------------------------------------
@@ -355,16 +351,6 @@ void setup_cases() {
 // ---------------------------------------------------------------------------
 // The startup check.
 
-std::string hex(const unsigned char* p, size_t n) {
-    std::string s;
-    char buf[4];
-    for (size_t i = 0; i < n; ++i) {
-        std::snprintf(buf, sizeof buf, "%02x", p[i]);
-        s += buf;
-    }
-    return s;
-}
-
 void verify_cases() {
     constexpr unsigned char kCanary = 0xa5;
     for (const Case& c : cases) {
@@ -411,14 +397,6 @@ void verify_cases() {
 
 // ---------------------------------------------------------------------------
 // Call benchmarks.
-
-template <typename Body>
-void add_bench(const std::string& name, Body body) {
-    benchmark::RegisterBenchmark(name.c_str(), [body](benchmark::State& state) {
-        for (auto _ : state)
-            body();
-    });
-}
 
 void register_call_benchmarks() {
     // Typed direct and thunk calls, one pair per signature.
@@ -677,13 +655,6 @@ using ctabi_bench::work_s16;
 using ctabi_bench::work_s40;
 using ctabi_bench::work_win64;
 
-template <typename T>
-T arg_at(void* const* args, size_t i) {
-    T v;
-    std::memcpy(static_cast<void*>(&v), args[i], sizeof v);
-    return v;
-}
-
 // Each signature's work on an argument pointer array: what ctabi's generic
 // handlers and libffi's closure functions both receive.
 struct Work1 {
@@ -715,30 +686,6 @@ struct Work5 {
                           arg_at<double>(a, 3));
     }
 };
-
-// ctabi's generic handler.
-template <typename W>
-void generic_handler(void*, void* result, void* const* args) {
-    typename W::R r = W::run(args);
-    std::memcpy(result, static_cast<const void*>(&r), sizeof r);
-}
-
-// libffi's closure function.
-template <typename W>
-void closure_fun(ffi_cif*, void* result, void** args, void*) {
-    using R = typename W::R;
-    R r = W::run(args);
-    if constexpr (std::is_integral_v<R> && sizeof(R) < sizeof(ffi_arg)) {
-        // libffi returns a narrower integral result as a whole ffi_arg.
-        ffi_sarg wide = r;
-        std::memcpy(result, &wide, sizeof wide);
-    } else {
-        std::memcpy(result, static_cast<const void*>(&r), sizeof r);
-    }
-}
-
-const char* const kCallbackPaths[] = {"direct", "typed", "generic", "ffi_closure"};
-constexpr size_t kCallbackPathCount = std::size(kCallbackPaths);
 
 struct CallbackCase {
     const Case* base = nullptr;

@@ -36,6 +36,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "bench_support.h"
 #include "ctabi/abi/parse.h"
 #include "ctabi/callback.h"
 #include "ctabi/invoker.h"
@@ -57,25 +58,12 @@ struct ctabi::c_type<S16> {
 
 namespace {
 
+// opaque, hex, add_bench and the callback helpers (bench_support.h).
+using namespace ctabi_bench;
+
 [[noreturn]] void die(const std::string& message) {
     std::fprintf(stderr, "ctabi_bench (i386): %s\n", message.c_str());
     std::exit(2);
-}
-
-template <typename F>
-F opaque(F f) {
-    benchmark::DoNotOptimize(f);
-    return f;
-}
-
-std::string hex(const unsigned char* p, size_t n) {
-    std::string s;
-    char buf[4];
-    for (size_t i = 0; i < n; ++i) {
-        std::snprintf(buf, sizeof buf, "%02x", p[i]);
-        s += buf;
-    }
-    return s;
 }
 
 int broken_paths = 0;
@@ -84,14 +72,6 @@ void broken(const std::string& path, const std::string& why) {
     std::fprintf(stderr, "ctabi_bench (i386): %s is broken, not benchmarked: %s\n", path.c_str(),
                  why.c_str());
     benchmark::AddCustomContext("broken:" + path, why);
-}
-
-template <typename Body>
-void add_bench(const std::string& name, Body body) {
-    benchmark::RegisterBenchmark(name.c_str(), [body](benchmark::State& state) {
-        for (auto _ : state)
-            body();
-    });
 }
 
 // ---------------------------------------------------------------------------
@@ -343,13 +323,6 @@ void setup_cases() {
 
 constexpr int32_t kCallsPerIteration = 32;
 
-template <typename T>
-T arg_at(void* const* args, size_t i) {
-    T v;
-    std::memcpy(static_cast<void*>(&v), args[i], sizeof v);
-    return v;
-}
-
 struct WorkI32 {
     using R = int32_t;
     static R run(void* const* a) {
@@ -365,20 +338,6 @@ struct WorkMixed8 {
                                         arg_at<int64_t>(a, 6), arg_at<double>(a, 7));
     }
 };
-
-template <typename W>
-void generic_handler(void*, void* result, void* const* args) {
-    typename W::R r = W::run(args);
-    std::memcpy(result, static_cast<const void*>(&r), sizeof r);
-}
-
-template <typename W>
-void closure_fun(ffi_cif*, void* result, void** args, void*) {
-    typename W::R r = W::run(args);
-    std::memcpy(result, static_cast<const void*>(&r), sizeof r);
-}
-
-const char* const kCallbackPaths[] = {"direct", "typed", "generic", "ffi_closure"};
 
 struct CallbackCase {
     ctabi::Callback typed, generic;
@@ -396,7 +355,8 @@ void add_callback_case(const std::string& name, ctabi::abi::CallConv conv, P dir
     if (callback_cases.size() == callback_cases.capacity()) die("too many callback cases");
     const Case& c = find_case(name);
     CallbackCase& cc = callback_cases.emplace_back();
-    std::array<void*, 4> fns{reinterpret_cast<void*>(direct), nullptr, nullptr, nullptr};
+    std::array<void*, kCallbackPathCount> fns{reinterpret_cast<void*>(direct), nullptr, nullptr,
+                                              nullptr};
     const std::string base = "callback/" + name + "/";
     if (auto t = ctabi::make_callback<F>(typed, conv); t) {
         cc.typed = std::move(*t);
