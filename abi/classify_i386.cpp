@@ -178,11 +178,6 @@ Result<CallLayout> classify_i386(const Signature& sig) {
     // ---- The arguments --------------------------------------------------------------------
     for (size_t i = 0; i < sig.args.size(); ++i) {
         const Type& t = sig.args[i];
-        const bool variadic = sig.fixed_args && i >= *sig.fixed_args;
-        if (variadic && t.kind == Kind::F32)
-            return make_error("argument " + std::to_string(i) +
-                              ": f32 passed as a variadic argument; C promotes float to "
-                              "double there, so pass f64");
         ArgLayout& arg = layout.args.emplace_back();
         arg.index = int32_t(i);
         // psABI 2.2.3 (and Microsoft, and GCC/Clang for Windows alike): a

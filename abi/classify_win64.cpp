@@ -64,10 +64,6 @@ Result<CallLayout> classify_win64(const Signature& sig) {
     for (size_t i = 0; i < sig.args.size(); ++i, ++slot) {
         const Type& t = sig.args[i];
         bool variadic = sig.fixed_args && i >= *sig.fixed_args;
-        if (variadic && t.kind == Kind::F32)
-            return make_error("argument " + std::to_string(i) +
-                              ": f32 passed as a variadic argument; C promotes float to "
-                              "double there, so pass f64");
         // Built in place: an ArgLayout holds its pieces inline.
         ArgLayout& arg = layout.args.emplace_back();
         arg.index = int32_t(i);

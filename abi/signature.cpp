@@ -80,6 +80,14 @@ Result<Ok> validate(const Signature& sig) {
     if (sig.fixed_args && *sig.fixed_args > sig.args.size())
         return make_error("signature says " + std::to_string(*sig.fixed_args) +
                           " fixed arguments but has only " + std::to_string(sig.args.size()));
+    // C11 6.5.2.2p6-7 (default argument promotions): a variadic float
+    // arrives as a double under every convention, so an f32 there is a
+    // mistake in the signature.
+    for (size_t i = sig.fixed_args.value_or(sig.args.size()); i < sig.args.size(); ++i)
+        if (sig.args[i].kind == Kind::F32)
+            return make_error("argument " + std::to_string(i) +
+                              ": f32 passed as a variadic argument; C promotes float to "
+                              "double there, so pass f64");
     // A pointer or long double made for another data model (an x86-64 type
     // in an i386 signature) would be laid out wrongly: rejected. The message
     // is built only for a mismatch: validation runs on every build.

@@ -71,7 +71,8 @@ struct ArgumentBuffer {
 ArgumentBuffer argument_buffer(const Signature& sig);
 
 // Checks what a classifier needs of a signature, whatever the convention:
-// no void argument, fixed_args within range. Messages name the argument.
+// no void argument, fixed_args within range, no f32 among the variadic
+// arguments (C promotes them to double). Messages name the argument.
 Result<Ok> validate(const Signature& sig);
 
 } // namespace ctabi::abi
