@@ -114,8 +114,7 @@ def thunk(cfunc, *, abi=None, release_gil=None, fixed_args=None):
       one call shape).
     """
     if not isinstance(cfunc, _ctypes._CFuncPtr):
-        raise TypeError("ctabi.thunk() takes a ctypes function (from CDLL, PyDLL, CFUNCTYPE, "
-                        "...), not %s" % type(cfunc).__name__)
+        cfunc = _ctypes_function_of(cfunc)
     name = _name_of(cfunc)
     argtypes = cfunc.argtypes
     if argtypes is None:
@@ -169,6 +168,40 @@ def thunk(cfunc, *, abi=None, release_gil=None, fixed_args=None):
                                  always_ctypes, name)
     except TypeError as e:
         raise TypeError(_one_based(str(e))) from None
+
+
+def _ctypes_function_of(obj):
+    """The ctypes function behind a wrapper that is not one itself.
+
+    PyOpenGL's function objects (OpenGL.GL.glVertex3f, ...) are lazy
+    wrappers: `wrappedOperation` leads from a Python-level wrapper to the
+    platform function, whose load() builds the ctypes function (resolving
+    extension entry points the platform's way) with PyOpenGL's glGetError
+    check as errcheck. The thunk calls the C function itself: a fresh ctypes
+    function of the same prototype and address, without that check.
+    """
+    seen = obj
+    while hasattr(obj, "wrappedOperation") and not isinstance(obj, _ctypes._CFuncPtr):
+        obj = obj.wrappedOperation
+    if not isinstance(obj, _ctypes._CFuncPtr) and callable(getattr(obj, "load", None)) and \
+            hasattr(obj, "argtypes") and hasattr(obj, "restype"):
+        name = getattr(obj, "__name__", repr(obj))
+        loaded = obj.load()
+        while loaded is not None and not isinstance(loaded, _ctypes._CFuncPtr) and \
+                hasattr(loaded, "__wrapped__"):
+            loaded = loaded.__wrapped__
+        if not isinstance(loaded, _ctypes._CFuncPtr):
+            raise TypeError("ctabi.thunk(): %s could not be resolved to a ctypes function (its "
+                            "load() gave %r; is there a current context?)" % (name, loaded))
+        fresh = type(loaded)(_address_of(loaded))
+        fresh.argtypes = loaded.argtypes
+        fresh.restype = loaded.restype
+        fresh.__name__ = name
+        return fresh
+    if isinstance(obj, _ctypes._CFuncPtr):
+        return obj
+    raise TypeError("ctabi.thunk() takes a ctypes function (from CDLL, PyDLL, CFUNCTYPE, "
+                    "...) or a PyOpenGL function, not %s" % type(seen).__name__)
 
 
 def _one_based(message):
@@ -227,3 +260,13 @@ def callback(functype, pyfunc, *, abi=None):
     func._ctabi_callback = owner
     func._ctabi_pyfunc = pyfunc
     return func
+
+
+# numba support (ctabi._numba) registers itself through numba's
+# numba_extensions entry point, or here when numba is already loaded, or the
+# first time numba types a Thunk (its _numba_type_).
+if "numba.core.extending" in _sys.modules:
+    try:
+        from . import _numba  # noqa: F401
+    except ImportError:
+        pass

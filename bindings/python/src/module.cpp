@@ -4,6 +4,8 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
+#include <cstring>
+
 #include "callback.h"
 #include "ctabi/ctabi.h"
 #include "ctypes_access.h"
@@ -66,6 +68,19 @@ CallbackOwner make_py_callback(const std::string& signature, py::tuple argtypes,
     return CallbackOwner(std::move(cb));
 }
 
+// The canonical form passes x87 long double by pointer (see
+// abi::canonical_signature); numba's LLVM code has no x87 type, so the numba
+// extension converts through these two.
+void f64_to_f80(double value, void* out) {
+    long double v = value;
+    std::memcpy(out, &v, sizeof v);
+}
+double f80_to_f64(const void* in) {
+    long double v;
+    std::memcpy(&v, in, sizeof v);
+    return double(v);
+}
+
 } // namespace
 
 PYBIND11_MODULE(_ctabi, m) {
@@ -84,6 +99,13 @@ PYBIND11_MODULE(_ctabi, m) {
     m.def("callback_stats", [] {
         auto s = ctabi::callback_stats();
         return py::make_tuple(s.live, s.capacity);
+    });
+    m.def("numba_helpers", [] {
+        py::dict d;
+        d["f64_to_f80"] = reinterpret_cast<uintptr_t>(&f64_to_f80);
+        d["f80_to_f64"] = reinterpret_cast<uintptr_t>(&f80_to_f64);
+        d["long_double_size"] = sizeof(long double);
+        return d;
     });
     m.def("classify", [](const std::string& text) {
         auto sig = ctabi::abi::parse_signature(text);

@@ -408,6 +408,20 @@ PyObject* get_canonical(PyObject* self, void*) {
     auto sig = reinterpret_cast<ThunkObject*>(self)->s->forward.canonical_signature();
     return PyUnicode_FromString(sig.to_string().c_str());
 }
+PyObject* get_errcheck(PyObject* self, void*) {
+    PyObject* e = reinterpret_cast<ThunkObject*>(self)->s->errcheck;
+    return Py_NewRef(e ? e : Py_None);
+}
+// numba's typeof() asks an object it has no rule for for `_numba_type_`: so a
+// Thunk reaches numba's nopython mode even when ctabi's numba extension was
+// not registered (numba imported after ctabi, ctabi not installed).
+PyObject* get_numba_type(PyObject* self, void*) {
+    PyObject* mod = PyImport_ImportModule("ctabi._numba");
+    if (!mod) return nullptr;
+    PyObject* t = PyObject_CallMethod(mod, "thunk_type_of", "O", self);
+    Py_DECREF(mod);
+    return t;
+}
 // Thunk.fast: the same call as a METH_FASTCALL builtin bound to the thunk.
 // CPython specialises calls to builtins (3.11's PRECALL_NO_KW_BUILTIN_FAST),
 // not calls to other callable types, which saves a few ns per call.
@@ -435,6 +449,9 @@ PyGetSetDef thunk_getset[] = {
     {"argtypes", get_argtypes, nullptr, "The argtypes the thunk was built from.", nullptr},
     {"restype", get_restype, nullptr, "The restype the thunk was built from.", nullptr},
     {"release_gil", get_release_gil, nullptr, "Whether calls release the GIL.", nullptr},
+    {"errcheck", get_errcheck, nullptr, "The errcheck the thunk was built with, or None.",
+     nullptr},
+    {"_numba_type_", get_numba_type, nullptr, "The thunk's numba type (ctabi._numba).", nullptr},
     {"fast", get_fast, nullptr,
      "The same call as a builtin function bound to this thunk (CPython calls builtins a "
      "little faster than other callables).",
