@@ -449,8 +449,7 @@ PyGetSetDef thunk_getset[] = {
     {"argtypes", get_argtypes, nullptr, "The argtypes the thunk was built from.", nullptr},
     {"restype", get_restype, nullptr, "The restype the thunk was built from.", nullptr},
     {"release_gil", get_release_gil, nullptr, "Whether calls release the GIL.", nullptr},
-    {"errcheck", get_errcheck, nullptr, "The errcheck the thunk was built with, or None.",
-     nullptr},
+    {"errcheck", get_errcheck, nullptr, "The errcheck the thunk was built with, or None.", nullptr},
     {"_numba_type_", get_numba_type, nullptr, "The thunk's numba type (ctabi._numba).", nullptr},
     {"fast", get_fast, nullptr,
      "The same call as a builtin function bound to this thunk (CPython calls builtins a "
