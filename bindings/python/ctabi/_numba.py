@@ -36,7 +36,6 @@ from . import _ctabi
 from ._ctypes_map import _INT_CODES, _SIGNED, _has_own_from_param, has_paramflags
 
 _HELPERS = _ctabi.numba_helpers()
-_POINTER_SIZE = ctypes.sizeof(ctypes.c_void_p)
 _I8P = ir.IntType(8).as_pointer()
 _I32 = ir.IntType(32)
 

@@ -416,6 +416,19 @@ PyObject* get_errcheck(PyObject* self, void*) {
 // Thunk reaches numba's nopython mode even when ctabi's numba extension was
 // not registered (numba imported after ctabi, ctabi not installed).
 PyObject* get_numba_type(PyObject* self, void*) {
+    PyObject* name = PyUnicode_FromString("numba");
+    if (!name) return nullptr;
+    PyObject* numba = PyImport_GetModule(name);
+    Py_DECREF(name);
+    if (!numba) {
+        // Not numba asking (it would be loaded): no such attribute, so that
+        // hasattr() and friends stay quiet where numba is not installed.
+        if (!PyErr_Occurred())
+            PyErr_SetString(PyExc_AttributeError,
+                            "_numba_type_: numba is not loaded (import numba first)");
+        return nullptr;
+    }
+    Py_DECREF(numba);
     PyObject* mod = PyImport_ImportModule("ctabi._numba");
     if (!mod) return nullptr;
     PyObject* t = PyObject_CallMethod(mod, "thunk_type_of", "O", self);
