@@ -42,26 +42,18 @@ def contenders(path, calls):
     dot_thunk = ctabi.thunk(dot)
     ms_thunk = ctabi.thunk(cheap_ms, abi="win64")
 
-    @numba.njit
-    def loop_numba_ctypes(n):
-        s = 0.0
-        for i in range(n):
-            s += cheap(i * 1e-7)
-        return s
+    def njit_loop(f):
+        @numba.njit
+        def loop(n):
+            s = 0.0
+            for i in range(n):
+                s += f(i * 1e-7)
+            return s
+        return loop
 
-    @numba.njit
-    def loop_ctabi(n):
-        s = 0.0
-        for i in range(n):
-            s += cheap_thunk(i * 1e-7)
-        return s
-
-    @numba.njit
-    def loop_ctabi_ms(n):
-        s = 0.0
-        for i in range(n):
-            s += ms_thunk(i * 1e-7)
-        return s
+    loop_numba_ctypes = njit_loop(cheap)
+    loop_ctabi = njit_loop(cheap_thunk)
+    loop_ctabi_ms = njit_loop(ms_thunk)
 
     dt = np.dtype([("x", "f8"), ("y", "f8")], align=True)
     vecs = np.zeros(1024, dt)
