@@ -138,6 +138,13 @@ public:
         return TrampolineStub{stub_rx, id};
     }
 
+    void retarget(uint32_t id, TrampolineHandler handler, void* data, const void* body) {
+        std::lock_guard lock(mutex_);
+        Slot& slot = slot_rw(id);
+        slot.target = TrampolineTarget{handler, data};
+        slot.body = body;
+    }
+
     void release(uint32_t id) {
         std::lock_guard lock(mutex_);
         Slot& slot = slot_rw(id);
@@ -198,6 +205,11 @@ private:
 Result<TrampolineStub> acquire_trampoline_stub(TrampolineHandler handler, void* data,
                                                const void* body, int data_register) {
     return StubPool::instance().acquire(handler, data, body, data_register);
+}
+
+void retarget_trampoline_stub(uint32_t id, TrampolineHandler handler, void* data,
+                              const void* body) noexcept {
+    StubPool::instance().retarget(id, handler, data, body);
 }
 
 void release_trampoline_stub(uint32_t id) noexcept {

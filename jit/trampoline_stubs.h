@@ -30,6 +30,13 @@ struct TrampolineStub {
 Result<TrampolineStub> acquire_trampoline_stub(TrampolineHandler handler, void* data,
                                                const void* body, int data_register = -1);
 
+// Points an acquired body-form stub (data_register -1) at another handler,
+// data and body: libffi's closures hand out their code address before they
+// know their signature. The caller makes sure the stub is not being called.
+// Thread-safe.
+void retarget_trampoline_stub(uint32_t id, TrampolineHandler handler, void* data,
+                              const void* body) noexcept;
+
 // Frees the stub; a later call through it reports the use after free and
 // aborts, until the stub is reused. Thread-safe.
 void release_trampoline_stub(uint32_t id) noexcept;

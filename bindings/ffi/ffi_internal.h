@@ -1,0 +1,48 @@
+// ctabi's libffi-compatible API: what its files share. Not installed.
+#pragma once
+
+#include <ffi.h>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "ctabi/abi/signature.h"
+#include "ctabi/invoker.h"
+
+namespace ctabi::ffi {
+
+// libffi's FFI_ALIGN (prep_cif.c), the rounding its layouts use.
+constexpr size_t ffi_align(size_t v, size_t a) {
+    return (((v - 1) | (a - 1)) + 1);
+}
+
+// libffi prep_cif.c initialize_aggregate: fills a struct type's size and
+// alignment from its elements (and, if given, the element offsets).
+ffi_status initialize_aggregate(ffi_type* type, size_t* offsets);
+
+// Appends a description of `type` to `key` (everything ctabi's translation
+// reads), initialising aggregates of size 0 on the way as libffi does.
+// FFI_BAD_TYPEDEF for what libffi rejects.
+ffi_status append_type_key(std::string& key, ffi_type* type, bool is_result);
+
+// The ctabi type of an ffi_type, laid out as libffi lays it out (elements at
+// libffi's offsets, the size and alignment the type says).
+Result<abi::Type> to_abi_type(const ffi_type* type, const abi::DataModel& model);
+
+// A prepared signature: what ffi_prep_cif leaves for ffi_call and the
+// closure functions, found through cif->flags.
+struct CifEntry {
+    abi::Signature signature;
+    Invoker invoker; // unbound: the target is its first argument
+    uint32_t result_size = 0;
+    // libffi writes integral results narrower than ffi_arg as a whole
+    // ffi_arg: how to widen ours (see widen_result).
+    enum class Widen : uint8_t { none, sign, zero } widen = Widen::none;
+    uint32_t stack_bytes = 0;
+};
+
+// The entry of a cif ffi_prep_cif(_var) prepared, or nullptr.
+const CifEntry* entry_of(const ffi_cif* cif);
+
+} // namespace ctabi::ffi
