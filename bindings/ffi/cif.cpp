@@ -127,11 +127,20 @@ CifEntry* make_entry(abi::CallConv conv, unsigned nfixed, unsigned ntotal, bool 
     auto result = to_abi_type(rtype, model);
     if (!result) return nullptr;
     sig.result = std::move(*result);
+    std::vector<CifEntry::WideArg> wide;
     for (unsigned i = 0; i < ntotal; ++i) {
         auto arg = to_abi_type(atypes[i], model);
         if (!arg || arg->is_void()) return nullptr;
+        if (model.pointer_size == 8 && arg->is_integer() && arg->size < 8 &&
+            arg->kind != abi::Kind::Bool) {
+            // Same register or 8-byte stack slot, the value extended as
+            // libffi extends it.
+            wide.push_back({uint16_t(i), uint8_t(arg->size), arg->is_signed()});
+            *arg = abi::Type::scalar(arg->is_signed() ? abi::Kind::I64 : abi::Kind::U64, model);
+        }
         sig.args.push_back(std::move(*arg));
     }
+    if (ntotal > UINT16_MAX) return nullptr;
     if (variadic) sig.fixed_args = nfixed;
     auto layout = abi::classify(sig);
     if (!layout) return nullptr;
@@ -143,6 +152,7 @@ CifEntry* make_entry(abi::CallConv conv, unsigned nfixed, unsigned ntotal, bool 
     e->result_size = rtype->type == FFI_TYPE_VOID ? 0 : uint32_t(rtype->size);
     e->widen = widen_of(rtype);
     e->stack_bytes = layout->stack_size;
+    e->wide_args = std::move(wide);
     return e;
 }
 
@@ -236,7 +246,32 @@ void ffi_call(ffi_cif* cif, void (*fn)(void), void* rvalue, void** avalue) {
     // libffi allows a null rvalue (the result is dropped).
     void* out = rvalue;
     if (!out) out = alloca(e->result_size > sizeof(ffi_arg) ? e->result_size : sizeof(ffi_arg));
-    e->invoker.entry()(reinterpret_cast<const void*>(fn), out, avalue);
+    void** args = avalue;
+    if (!e->wide_args.empty()) {
+        const unsigned n = cif->nargs;
+        args = static_cast<void**>(alloca(n * sizeof(void*)));
+        auto* wide = static_cast<uint64_t*>(alloca(e->wide_args.size() * sizeof(uint64_t)));
+        std::memcpy(args, avalue, n * sizeof(void*));
+        for (size_t k = 0; k < e->wide_args.size(); ++k) {
+            const CifEntry::WideArg& w = e->wide_args[k];
+            const void* v = avalue[w.index];
+            switch (w.size) {
+            case 1:
+                wide[k] = w.is_signed ? uint64_t(int64_t(*static_cast<const int8_t*>(v)))
+                                      : *static_cast<const uint8_t*>(v);
+                break;
+            case 2:
+                wide[k] = w.is_signed ? uint64_t(int64_t(*static_cast<const int16_t*>(v)))
+                                      : *static_cast<const uint16_t*>(v);
+                break;
+            default:
+                wide[k] = w.is_signed ? uint64_t(int64_t(*static_cast<const int32_t*>(v)))
+                                      : *static_cast<const uint32_t*>(v);
+            }
+            args[w.index] = &wide[k];
+        }
+    }
+    e->invoker.entry()(reinterpret_cast<const void*>(fn), out, args);
     // libffi: an integral result narrower than ffi_arg fills a whole ffi_arg.
     if (e->widen != CifEntry::Widen::none) {
         ffi_arg v = 0;

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "ctabi/abi/signature.h"
 #include "ctabi/invoker.h"
@@ -40,6 +41,15 @@ struct CifEntry {
     // ffi_arg: how to widen ours (see widen_result).
     enum class Widen : uint8_t { none, sign, zero } widen = Widen::none;
     uint32_t stack_bytes = 0;
+    // x86-64: libffi (ffi64.c) passes narrow integer arguments sign- or
+    // zero-extended to 64 bits, beyond the psABI's 32; ffi_call does too.
+    // The signature holds those arguments as 64-bit integers.
+    struct WideArg {
+        uint16_t index;
+        uint8_t size;
+        bool is_signed;
+    };
+    std::vector<WideArg> wide_args;
 };
 
 // The entry of a cif ffi_prep_cif(_var) prepared, or nullptr.

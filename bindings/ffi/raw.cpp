@@ -133,11 +133,13 @@ void ffi_java_ptrarray_to_raw(ffi_cif* cif, void** args, ffi_java_raw* raw) {
     }
 }
 
+#if !FFI_NATIVE_RAW_API
 void ffi_java_raw_call(ffi_cif* cif, void (*fn)(void), void* rvalue, ffi_java_raw* raw) {
     auto** avalue = static_cast<void**>(alloca((cif->nargs + 1) * sizeof(void*)));
     ffi_java_raw_to_ptrarray(cif, raw, avalue);
     ffi_call(cif, fn, rvalue, avalue);
 }
+#endif
 #pragma GCC diagnostic pop
 
 } // extern "C"
