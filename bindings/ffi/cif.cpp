@@ -156,6 +156,13 @@ CifEntry* make_entry(abi::CallConv conv, unsigned nfixed, unsigned ntotal, bool 
     return e;
 }
 
+struct LastPrepared {
+    uint32_t index_plus_one; // 0: none
+    uint32_t size;
+    char key[120];
+};
+thread_local LastPrepared t_last;
+
 // libffi prep_cif.c ffi_prep_cif_core, in its order: the abi's range, the
 // return type, the arguments (aggregates laid out), then the machine part.
 ffi_status prep(ffi_cif* cif, ffi_abi abi, bool variadic, unsigned nfixed, unsigned ntotal,
@@ -168,15 +175,15 @@ ffi_status prep(ffi_cif* cif, ffi_abi abi, bool variadic, unsigned nfixed, unsig
     cif->rtype = rtype;
     cif->flags = 0;
     cif->bytes = 0;
-    thread_local std::string key;
-    key.clear();
-    key.push_back(char(abi));
-    key.push_back(variadic ? 'v' : 'f');
-    key.append(reinterpret_cast<const char*>(&nfixed), sizeof nfixed);
-    if (append_type_key(key, rtype, true) != FFI_OK) return FFI_BAD_TYPEDEF;
+    Key key;
+    key.push(char(abi));
+    key.push(variadic ? 'v' : 'f');
+    for (unsigned shift = 0; shift < 32; shift += 8)
+        key.push(char(nfixed >> shift));
+    if (append_type_key(key, rtype) != FFI_OK) return FFI_BAD_TYPEDEF;
     if (ntotal && atypes == nullptr) return FFI_BAD_TYPEDEF;
     for (unsigned i = 0; i < ntotal; ++i)
-        if (append_type_key(key, atypes[i], false) != FFI_OK) return FFI_BAD_TYPEDEF;
+        if (append_type_key(key, atypes[i]) != FFI_OK) return FFI_BAD_TYPEDEF;
     abi::CallConv conv;
     if (!convention_of(abi, conv)) return FFI_BAD_ABI;
     if (variadic) {
@@ -191,17 +198,25 @@ ffi_status prep(ffi_cif* cif, ffi_abi abi, bool variadic, unsigned nfixed, unsig
                 return FFI_BAD_ARGTYPE;
         }
     }
-    thread_local std::string last_key;
-    thread_local int64_t last_index = -1;
+    // The last signature this thread prepared (one TLS access; trivially
+    // constructed, so no guard): ctypes prepares the same one over and over.
+    LastPrepared& last = t_last;
+    const std::string_view k = key.view();
     int64_t index;
-    if (last_index >= 0 && key == last_key) {
-        index = last_index;
+    if (last.index_plus_one && last.size == k.size() &&
+        std::memcmp(last.key, k.data(), k.size()) == 0) {
+        index = int64_t(last.index_plus_one) - 1;
     } else {
         index = EntryTable::instance().find_or_add(
-            key, [&] { return make_entry(conv, nfixed, ntotal, variadic, rtype, atypes); });
+            k, [&] { return make_entry(conv, nfixed, ntotal, variadic, rtype, atypes); });
         if (index < 0) return FFI_BAD_TYPEDEF;
-        last_key = key;
-        last_index = index;
+        if (k.size() <= sizeof last.key) {
+            std::memcpy(last.key, k.data(), k.size());
+            last.size = uint32_t(k.size());
+            last.index_plus_one = uint32_t(index) + 1;
+        } else {
+            last.index_plus_one = 0;
+        }
     }
     const CifEntry* e = EntryTable::instance().get(uint32_t(index));
     cif->bytes = e->stack_bytes;

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "ctabi/abi/signature.h"
@@ -22,10 +23,49 @@ constexpr size_t ffi_align(size_t v, size_t a) {
 // alignment from its elements (and, if given, the element offsets).
 ffi_status initialize_aggregate(ffi_type* type, size_t* offsets);
 
+// A signature's description, built on every ffi_prep_cif (ctypes prepares
+// a cif per call): on the stack while it is short, on the heap beyond.
+class Key {
+public:
+    void push(char c) {
+        if (n_ < sizeof small_) [[likely]]
+            small_[n_++] = c;
+        else
+            push_slow(c);
+    }
+    std::string_view view() const {
+        return big_ ? std::string_view(heap_) : std::string_view(small_, n_);
+    }
+
+private:
+    void push_slow(char c); // once the stack part is full: the heap from then on
+    char small_[480];
+    size_t n_ = 0;
+    bool big_ = false;
+    std::string heap_;
+};
+
+ffi_status append_aggregate_key(Key& key, ffi_type* type, int depth);
+
 // Appends a description of `type` to `key` (everything ctabi's translation
-// reads), initialising aggregates of size 0 on the way as libffi does.
-// FFI_BAD_TYPEDEF for what libffi rejects.
-ffi_status append_type_key(std::string& key, ffi_type* type, bool is_result);
+// reads), initialising aggregates of size 0 on the way as libffi does
+// (prep_cif.c: the return type, then each argument, is laid out when its
+// size is 0). FFI_BAD_TYPEDEF for what libffi rejects.
+inline ffi_status append_type_key(Key& key, ffi_type* type, int depth = 0) {
+    if (type == nullptr) return FFI_BAD_TYPEDEF;
+    if (type->type != FFI_TYPE_STRUCT && type->type != FFI_TYPE_COMPLEX) {
+        // A scalar: its code, size and alignment, 3 bytes for every real one.
+        if (type->size == 0 && initialize_aggregate(type, nullptr) != FFI_OK)
+            return FFI_BAD_TYPEDEF;
+        if (type->size < 0x80 && type->alignment < 0x80) {
+            key.push(char(type->type));
+            key.push(char(type->size));
+            key.push(char(type->alignment));
+            return FFI_OK;
+        }
+    }
+    return append_aggregate_key(key, type, depth);
+}
 
 // The ctabi type of an ffi_type, laid out as libffi lays it out (elements at
 // libffi's offsets, the size and alignment the type says).

@@ -84,40 +84,36 @@ namespace {
 // type, not an endless loop).
 constexpr int kMaxDepth = 256;
 
-void append_number(std::string& key, uint64_t v) {
-    do {
-        key.push_back(char((v & 0x7F) | (v > 0x7F ? 0x80 : 0)));
+void append_number(Key& key, uint64_t v) {
+    while (v > 0x7F) {
+        key.push(char((v & 0x7F) | 0x80));
         v >>= 7;
-    } while (v);
-}
-
-ffi_status append(std::string& key, ffi_type* t, int depth) {
-    if (t == nullptr || depth > kMaxDepth) return FFI_BAD_TYPEDEF;
-    // prep_cif.c: an aggregate of size 0 is laid out now.
-    if (t->size == 0 && (t->type == FFI_TYPE_STRUCT || t->type == FFI_TYPE_COMPLEX) &&
-        initialize_aggregate(t, nullptr) != FFI_OK)
-        return FFI_BAD_TYPEDEF;
-    key.push_back(char(t->type));
-    append_number(key, t->size);
-    append_number(key, t->alignment);
-    if (t->type == FFI_TYPE_STRUCT || t->type == FFI_TYPE_COMPLEX) {
-        if (t->elements == nullptr) return FFI_BAD_TYPEDEF;
-        for (ffi_type** e = t->elements; *e != nullptr; ++e)
-            if (ffi_status s = append(key, *e, depth + 1); s != FFI_OK) return s;
-        key.push_back(char(0x7F)); // end of elements
     }
-    return FFI_OK;
+    key.push(char(v));
 }
 
 } // namespace
 
-ffi_status append_type_key(std::string& key, ffi_type* type, bool is_result) {
-    if (type == nullptr) return FFI_BAD_TYPEDEF;
-    // prep_cif.c: the return type, then each argument, is initialised when
-    // its size is 0 (void has size 1, so it never is).
-    if (type->size == 0 && initialize_aggregate(type, nullptr) != FFI_OK) return FFI_BAD_TYPEDEF;
-    (void)is_result;
-    return append(key, type, 0);
+void Key::push_slow(char c) {
+    if (!big_) {
+        heap_.assign(small_, n_);
+        big_ = true;
+    }
+    heap_.push_back(c);
+}
+
+ffi_status append_aggregate_key(Key& key, ffi_type* t, int depth) {
+    if (depth > kMaxDepth) return FFI_BAD_TYPEDEF;
+    // prep_cif.c: an aggregate of size 0 is laid out now.
+    if (t->size == 0 && initialize_aggregate(t, nullptr) != FFI_OK) return FFI_BAD_TYPEDEF;
+    key.push(char(t->type));
+    append_number(key, t->size);
+    append_number(key, t->alignment);
+    if (t->elements == nullptr) return FFI_BAD_TYPEDEF;
+    for (ffi_type** e = t->elements; *e != nullptr; ++e)
+        if (ffi_status s = append_type_key(key, *e, depth + 1); s != FFI_OK) return s;
+    key.push(char(0x7F)); // end of elements
+    return FFI_OK;
 }
 
 namespace {
