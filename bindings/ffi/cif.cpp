@@ -262,10 +262,14 @@ void ffi_call(ffi_cif* cif, void (*fn)(void), void* rvalue, void** avalue) {
     void* out = rvalue;
     if (!out) out = alloca(e->result_size > sizeof(ffi_arg) ? e->result_size : sizeof(ffi_arg));
     void** args = avalue;
+    void* local_args[16];
+    uint64_t local_wide[16];
     if (!e->wide_args.empty()) {
         const unsigned n = cif->nargs;
-        args = static_cast<void**>(alloca(n * sizeof(void*)));
-        auto* wide = static_cast<uint64_t*>(alloca(e->wide_args.size() * sizeof(uint64_t)));
+        args = n <= 16 ? local_args : static_cast<void**>(alloca(n * sizeof(void*)));
+        auto* wide = e->wide_args.size() <= 16
+                         ? local_wide
+                         : static_cast<uint64_t*>(alloca(e->wide_args.size() * sizeof(uint64_t)));
         std::memcpy(args, avalue, n * sizeof(void*));
         for (size_t k = 0; k < e->wide_args.size(); ++k) {
             const CifEntry::WideArg& w = e->wide_args[k];
