@@ -77,6 +77,7 @@ test/ffi/run_ctypes_suite.py (duplicated so each script stands alone).
 import argparse
 import json
 import os
+import pathlib
 import shutil
 import signal
 import subprocess
@@ -100,30 +101,7 @@ if cfg.get("cpu") is not None:
     os.sched_setaffinity(0, {cfg["cpu"]})
 
 
-def mapped_libffi(lib_name, extra_realpaths):
-    """The files named lib_name or lib_name.* (or whose real path is one of
-    extra_realpaths) mapped into this process, from /proc/self/maps."""
-    found = {}
-    with open("/proc/self/maps") as maps:
-        for line in maps:
-            fields = line.rstrip("\n").split(None, 5)
-            if len(fields) < 6 or not fields[5].startswith("/"):
-                continue
-            path = fields[5]
-            deleted = path.endswith(" (deleted)")
-            if deleted:
-                path = path[: -len(" (deleted)")]
-            base = os.path.basename(path)
-            real = os.path.realpath(path)
-            if base == lib_name or base.startswith(lib_name + ".") or real in extra_realpaths:
-                found.setdefault(path, {
-                    "path": path,
-                    "realpath": real,
-                    "dev": fields[3],
-                    "inode": int(fields[4]),
-                    "deleted": deleted,
-                })
-    return list(found.values())
+# (mapped_libffi: pasted from test/ffi/mapped_libffi.py)
 
 
 import _ctypes  # loads libffi
@@ -408,6 +386,10 @@ sys.stdout.write("\n" + cfg["marker"] + json.dumps({
 }) + "\n")
 sys.stdout.flush()
 '''
+# The driver's mapped_libffi() is the shared one, pasted in (the child
+# runs with -c and imports nothing of this project).
+_MAPPED_LIBFFI = (pathlib.Path(__file__).resolve().parent / '../../test/ffi/mapped_libffi.py').read_text()
+CHILD = CHILD.replace("# (mapped_libffi: pasted from test/ffi/mapped_libffi.py)\n", _MAPPED_LIBFFI)
 
 
 class SetupError(Exception):

@@ -111,6 +111,15 @@ ffi_status prepare(void* closure, ClosureKind kind, ffi_cif* cif, void* fun, voi
 }
 
 } // namespace
+
+// The code ffi_closure_alloc gave for `closure` (the deprecated prepare
+// functions take no code address), or nullptr.
+void* code_of(void* closure) {
+    std::lock_guard lock(g_mutex);
+    auto it = closures().find(closure);
+    return it == closures().end() ? nullptr : it->second->code;
+}
+
 } // namespace ctabi::ffi
 
 using namespace ctabi::ffi;
@@ -184,13 +193,8 @@ ffi_status ffi_prep_closure_loc(ffi_closure* closure, ffi_cif* cif,
 ffi_status ffi_prep_closure(ffi_closure* closure, ffi_cif* cif,
                             void (*fun)(ffi_cif*, void*, void**, void*), void* user_data) {
     // The closure's code is the one ffi_closure_alloc gave for it.
-    void* code = nullptr;
-    {
-        std::lock_guard lock(g_mutex);
-        auto it = closures().find(closure);
-        if (it == closures().end()) return FFI_BAD_ABI;
-        code = it->second->code;
-    }
+    void* code = code_of(closure);
+    if (!code) return FFI_BAD_ABI;
     return ffi_prep_closure_loc(closure, cif, fun, user_data, code);
 }
 
@@ -209,13 +213,8 @@ ffi_status ffi_prep_raw_closure_loc(ffi_raw_closure* closure, ffi_cif* cif,
 
 ffi_status ffi_prep_raw_closure(ffi_raw_closure* closure, ffi_cif* cif,
                                 void (*fun)(ffi_cif*, void*, ffi_raw*, void*), void* user_data) {
-    void* code = nullptr;
-    {
-        std::lock_guard lock(g_mutex);
-        auto it = closures().find(closure);
-        if (it == closures().end()) return FFI_BAD_ABI;
-        code = it->second->code;
-    }
+    void* code = code_of(closure);
+    if (!code) return FFI_BAD_ABI;
     return ffi_prep_raw_closure_loc(closure, cif, fun, user_data, code);
 }
 
@@ -236,13 +235,8 @@ ffi_status ffi_prep_java_raw_closure_loc(ffi_java_raw_closure* closure, ffi_cif*
 ffi_status ffi_prep_java_raw_closure(ffi_java_raw_closure* closure, ffi_cif* cif,
                                      void (*fun)(ffi_cif*, void*, ffi_java_raw*, void*),
                                      void* user_data) {
-    void* code = nullptr;
-    {
-        std::lock_guard lock(g_mutex);
-        auto it = closures().find(closure);
-        if (it == closures().end()) return FFI_BAD_ABI;
-        code = it->second->code;
-    }
+    void* code = code_of(closure);
+    if (!code) return FFI_BAD_ABI;
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wdeprecated-declarations"
     return ffi_prep_java_raw_closure_loc(closure, cif, fun, user_data, code);
