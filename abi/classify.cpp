@@ -37,9 +37,13 @@ bool by_pointer(const Type& t) {
 } // namespace
 
 Signature canonical_signature(const Signature& sig) {
+    return canonical_signature(sig, host_conv(), host_platform());
+}
+
+Signature canonical_signature(const Signature& sig, CallConv native, Platform platform) {
     Signature c;
-    c.conv = host_conv();
-    c.platform = host_platform();
+    c.conv = native;
+    c.platform = platform;
     DataModel model = data_model(c.conv, c.platform);
     if (by_pointer(sig.result)) {
         c.result = Type::void_type();

@@ -206,8 +206,10 @@ private:
 
     Error fail(const std::string& message) { return fail(message, pos_); }
     Error fail(const std::string& message, size_t at) {
-        return make_error(message + " at column " + std::to_string(at + 1) + " of '" +
-                          std::string(text_) + "'");
+        Error e = make_error(message + " at column " + std::to_string(at + 1) + " of '" +
+                             std::string(text_) + "'");
+        e.position = int64_t(at);
+        return e;
     }
 
     std::string_view text_;

@@ -114,6 +114,13 @@ const abi::Signature& Callback::signature() const {
     return detail::entry_signature(*body_);
 }
 
+const void* Callback::body_code() const {
+    return detail::entry_code(*body_);
+}
+size_t Callback::body_size() const {
+    return detail::entry_code_size(*body_);
+}
+
 abi::CallLayout Callback::layout() const {
     return abi::classify(signature()).value();
 }

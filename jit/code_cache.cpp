@@ -262,6 +262,9 @@ Result<PackedInvoker> make_packed_invoker(std::string_view text, const void* tar
 bool Thunk::is_target_itself() const {
     return entry_->target_itself;
 }
+size_t Thunk::code_size() const {
+    return entry_->target_itself ? 0 : entry_->code.size;
+}
 const abi::Signature& Thunk::signature() const {
     return entry_->signature;
 }
@@ -296,6 +299,9 @@ Result<std::shared_ptr<const CodeEntry>> cached_trampoline_passthrough(const abi
 }
 const abi::Signature& entry_signature(const CodeEntry& entry) {
     return entry.signature;
+}
+size_t entry_code_size(const CodeEntry& entry) {
+    return entry.code.size;
 }
 const void* entry_code(const CodeEntry& entry) {
     return entry.code.entry;

@@ -18,6 +18,7 @@ Result<std::shared_ptr<const CodeEntry>> cached_trampoline_passthrough(const abi
 
 const abi::Signature& entry_signature(const CodeEntry& entry);
 const void* entry_code(const CodeEntry& entry);
+size_t entry_code_size(const CodeEntry& entry);
 // A pass-through body's data register (or -1): see jit::emit_trampoline_passthrough.
 int entry_data_register(const CodeEntry& entry);
 

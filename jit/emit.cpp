@@ -2,6 +2,7 @@
 // layout's architecture, then hands the layout to that architecture's
 // emitter (jit/emitters.h).
 #include "emitters.h"
+#include "exec_memory.h"
 
 namespace ctabi::jit {
 namespace {
@@ -17,7 +18,7 @@ const char* arch_text(abi::Arch arch) {
 // Generated code runs in this process, so its instruction set must be the
 // host's: a 64-bit process cannot call 32-bit code (nor the other way).
 Result<Ok> check_runnable(const abi::CallLayout& layout, const char* what) {
-    if (layout.arch == host_arch()) return Ok{};
+    if (layout.arch == host_arch() || listing_active()) return Ok{};
     return make_error(std::string(abi::conv_name(layout.conv)) + ": " + arch_text(layout.arch) +
                       " " + what + " cannot run in an " + arch_text(host_arch()) + " process");
 }
@@ -36,7 +37,12 @@ Result<GeneratedCode> emit_forward_thunk(const abi::Signature& sig,
                                          const abi::CallLayout& target_layout,
                                          const abi::CallLayout& canonical, const void* target) {
     if (auto ok = check_runnable(target_layout, "code"); !ok) return ok.error();
-    if (canonical.conv != abi::host_conv() || canonical.platform != abi::host_platform())
+    // (A listing shows i386 code from any process: its canonical layout is
+    // then an i386 process's cdecl.)
+    const bool native = listing_active() ? canonical.arch == target_layout.arch
+                                         : canonical.conv == abi::host_conv() &&
+                                               canonical.platform == abi::host_platform();
+    if (!native)
         return make_error("a forward thunk's canonical layout must be the host's convention");
     if (target_layout.arch == abi::Arch::x86_64)
         return emit_forward_thunk_x64(sig, target_layout, canonical, target);

@@ -25,7 +25,39 @@ std::string asmjit_error(const char* what, asmjit::Error err) {
     return std::string(what) + ": " + asmjit::DebugUtils::errorAsString(err);
 }
 
+thread_local const asmjit::Environment* t_listing = nullptr;
+
+const asmjit::Environment& environment_of(abi::Arch arch) {
+    static const asmjit::Environment x64(asmjit::Arch::kX64);
+    static const asmjit::Environment x86(asmjit::Arch::kX86);
+    return arch == abi::Arch::x86_64 ? x64 : x86;
+}
+
+// A listing's code: ordinary heap memory, never executable.
+Result<GeneratedCode> install_for_listing(asmjit::CodeHolder& code) {
+    if (asmjit::Error err = code.relocateToBase(kListingBase))
+        return make_error(asmjit_error("relocating code", err));
+    const size_t size = code.codeSize();
+    std::shared_ptr<uint8_t[]> bytes(new uint8_t[size ? size : 1]);
+    code.copyFlattenedData(bytes.get(), size, asmjit::CopySectionFlags::kPadSectionBuffer);
+    GeneratedCode out;
+    out.entry = bytes.get();
+    out.size = size;
+    out.owner = std::shared_ptr<const void>(bytes, bytes.get());
+    return out;
+}
+
 } // namespace
+
+ListingScope::ListingScope(abi::Arch arch) : previous_(t_listing) {
+    t_listing = &environment_of(arch);
+}
+ListingScope::~ListingScope() {
+    t_listing = previous_;
+}
+bool listing_active() {
+    return t_listing != nullptr;
+}
 
 const asmjit::Environment& host_environment() {
     static const asmjit::Environment env = asmjit::Environment::host();
@@ -35,7 +67,7 @@ const asmjit::Environment& host_environment() {
 asmjit::CodeHolder& fresh_code_holder() {
     thread_local asmjit::CodeHolder code;
     code.reset(asmjit::ResetPolicy::kSoft);
-    code.init(host_environment());
+    code.init(t_listing ? *t_listing : host_environment());
     return code;
 }
 
@@ -43,6 +75,7 @@ Result<GeneratedCode> install(asmjit::CodeHolder& code) {
     if (asmjit::Error err = code.flatten()) return make_error(asmjit_error("flattening code", err));
     if (asmjit::Error err = code.resolveUnresolvedLinks())
         return make_error(asmjit_error("resolving code links", err));
+    if (t_listing) return install_for_listing(code);
     size_t size = code.codeSize();
     void* rx = nullptr;
     void* rw = nullptr;

@@ -7,6 +7,7 @@
 
 #include <asmjit/core.h>
 
+#include "ctabi/abi/signature.h"
 #include "ctabi/jit/code.h"
 
 namespace ctabi::jit {
@@ -20,5 +21,23 @@ const asmjit::Environment& host_environment();
 // A CodeHolder initialised for the host, reused by this thread (a soft reset
 // keeps its memory, so building code does not allocate its zone anew).
 asmjit::CodeHolder& fresh_code_holder();
+
+// Code listings (ctabi-inspect, the disassembly tests): while a
+// ListingScope lives on a thread, that thread's code is assembled for `arch`
+// (whatever the host's) and installed into ordinary memory, never
+// executable, relocated as if it sat at kListingBase: bytes to read, not to
+// run.
+class ListingScope {
+public:
+    explicit ListingScope(abi::Arch arch);
+    ~ListingScope();
+    ListingScope(const ListingScope&) = delete;
+    ListingScope& operator=(const ListingScope&) = delete;
+
+private:
+    const asmjit::Environment* previous_;
+};
+bool listing_active();
+inline constexpr uint64_t kListingBase = 0x10000;
 
 } // namespace ctabi::jit

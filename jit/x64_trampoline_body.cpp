@@ -61,7 +61,12 @@ Result<GeneratedCode> emit_trampoline_body_x64(const abi::CallLayout& layout) {
 
     // 1. What to save: kept by the foreign convention, not by the handler's.
     const abi::RegisterSet foreign = abi::callee_saved(layout.conv);
-    const abi::RegisterSet native = abi::callee_saved(abi::host_conv());
+    // The handler is x86-64 code of the host's convention (System V when a
+    // listing shows x86-64 code from an i386 process).
+    const abi::CallConv handler_conv = abi::conv_arch(abi::host_conv()) == abi::Arch::x86_64
+                                           ? abi::host_conv()
+                                           : abi::CallConv::sysv64;
+    const abi::RegisterSet native = abi::callee_saved(handler_conv);
     std::vector<uint8_t> saved_gprs, saved_xmms;
     for (uint8_t r = 0; r < 16; ++r) {
         if (r != abi::gpr::sp && r != abi::gpr::bp && foreign.has_gpr(r) && !native.has_gpr(r))

@@ -96,6 +96,10 @@ public:
     bool is_passthrough() const { return passthrough_; }
     // Classified anew from signature().
     abi::CallLayout layout() const;
+    // The shared trampoline body the stub at address() jumps to, and its
+    // size in bytes (for disassembly). Non-empty callbacks only.
+    const void* body_code() const;
+    size_t body_size() const;
 
     // Frees the trampoline now: its address must not be called any more.
     void reset() noexcept;

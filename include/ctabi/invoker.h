@@ -75,6 +75,9 @@ public:
         return reinterpret_cast<F*>(address_);
     }
     bool is_target_itself() const;
+    // The generated code's size in bytes, from address() (0 when the thunk is
+    // the target itself): what a disassembly reads.
+    size_t code_size() const;
     const abi::Signature& signature() const;
     // Computed from signature() (see abi::canonical_signature).
     abi::Signature canonical_signature() const;

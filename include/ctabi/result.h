@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cassert>
+#include <cstdint>
 #include <string>
 #include <utility>
 #include <variant>
@@ -12,6 +13,8 @@ namespace ctabi {
 // A failure with a message meant for a person ("argument 2: ...").
 struct Error {
     std::string message;
+    // Errors about a text (a signature): the offending byte's offset, or -1.
+    int64_t position = -1;
 };
 
 // Either a value or an Error; a minimal std::expected (C++23) for C++20.

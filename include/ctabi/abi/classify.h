@@ -15,6 +15,9 @@ Result<CallLayout> classify(const Signature& sig);
 // `long double` result written through an extra first pointer argument.
 // Not variadic: a thunk serves one call shape.
 Signature canonical_signature(const Signature& sig);
+// The same for a process whose native convention is `native` on `platform`
+// (the code listings of tools show i386 code from an x86-64 process).
+Signature canonical_signature(const Signature& sig, CallConv native, Platform platform);
 
 // True when calling `sig` directly is already a canonical host-native call,
 // so a forward thunk would be the identity.
