@@ -237,6 +237,9 @@ Result<Invoker> make_invoker(std::string_view text, const void* target) {
     return make_invoker(sig, target);
 }
 
+size_t PackedInvoker::code_size() const {
+    return entry_->code.size;
+}
 const abi::Signature& PackedInvoker::signature() const {
     return entry_->signature;
 }

@@ -51,6 +51,8 @@ public:
     PackedInvoker() = default;
     void operator()(void* result, const void* args) const { fn_(result, args); }
     jit::PackedInvokeFn entry() const { return fn_; }
+    // The generated code's size in bytes, from entry() (for disassembly).
+    size_t code_size() const;
     const abi::Signature& signature() const;
     // Classified anew from signature() (not kept: nothing on the call path needs it).
     abi::CallLayout layout() const;

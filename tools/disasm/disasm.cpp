@@ -102,17 +102,40 @@ Result<std::vector<Instruction>> disassemble(const uint8_t* code, size_t size, u
         size_t n = l.instruction(dc, const_cast<uint8_t*>(code + at), size - at, address + at, text,
                                  sizeof text);
         if (n == 0) {
-            char where[64];
-            std::snprintf(where, sizeof where, "%#llx",
-                          static_cast<unsigned long long>(address + at));
-            return make_error(std::string("no instruction decodes at ") + where);
+            // Not an instruction: data in the code (a constant, padding).
+            char b[32];
+            std::snprintf(b, sizeof b, ".byte 0x%02x", code[at]);
+            out.push_back(Instruction{address + at, {code[at]}, b});
+            ++at;
+            continue;
         }
         Instruction ins;
         ins.address = address + at;
         ins.bytes.assign(code + at, code + at + n);
         ins.text = tidy(text);
+        const bool ends_code =
+            ins.text == "ret" || ins.text.rfind("ret ", 0) == 0 || ins.text.rfind("jmp ", 0) == 0;
         out.push_back(std::move(ins));
         at += n;
+        if (ends_code) {
+            // ctabi's emitters put their constants (call targets) after the
+            // code, aligned to 8 with int3 padding: list them as data.
+            size_t pad = at;
+            while (pad < size && code[pad] == 0xCC)
+                ++pad;
+            if (pad > at && pad < size && (address + pad) % 8 == 0 && (size - pad) % 8 == 0) {
+                for (; at < pad; ++at)
+                    out.push_back(Instruction{address + at, {0xCC}, "int3"});
+                for (; at < size; at += 8) {
+                    uint64_t v = 0;
+                    for (int k = 7; k >= 0; --k)
+                        v = v << 8 | code[at + size_t(k)];
+                    char b[40];
+                    std::snprintf(b, sizeof b, ".quad 0x%llx", static_cast<unsigned long long>(v));
+                    out.push_back(Instruction{address + at, {code + at, code + at + 8}, b});
+                }
+            }
+        }
     }
     return out;
 }

@@ -19,9 +19,10 @@ struct Instruction {
     std::string text; // Intel syntax, "mov qword ptr [rsp + 8], rax"
 };
 
-// The instructions of `size` bytes of `arch` code that sits at `address`. An
-// error when LLVM cannot be loaded (it looks for libLLVM-14.so.1, or the
-// library $CTABI_LLVM_LIBRARY names) or a byte sequence does not decode.
+// The instructions of `size` bytes of `arch` code that sits at `address`
+// (a byte that starts no instruction is listed as `.byte`). An error when
+// LLVM cannot be loaded (it looks for libLLVM-14.so.1, or the library
+// $CTABI_LLVM_LIBRARY names).
 Result<std::vector<Instruction>> disassemble(const uint8_t* code, size_t size, uint64_t address,
                                              abi::Arch arch);
 

@@ -259,6 +259,8 @@ def callback(functype, pyfunc, *, abi=None):
     # refers to its own callback is collected as with ctypes.
     func._ctabi_callback = owner
     func._ctabi_pyfunc = pyfunc
+    # The generated code as text (LLVM MC, loaded on the first call).
+    func.disassemble = owner.disassemble
     return func
 
 

@@ -30,6 +30,7 @@ public:
     ~PyCallback();
     void* address() const { return callback_.address(); }
     const std::string& signature() const { return signature_; }
+    const ctabi::Callback& callback() const { return callback_; }
 
 private:
     static void handle(void* self, void* result, void* const* args);

@@ -9,6 +9,7 @@
 #include "callback.h"
 #include "ctabi/ctabi.h"
 #include "ctypes_access.h"
+#include "disassembly.h"
 #include "thunk.h"
 
 namespace py = pybind11;
@@ -47,6 +48,24 @@ public:
     explicit CallbackOwner(std::unique_ptr<PyCallback> cb) : cb_(std::move(cb)) {}
     uintptr_t address() const { return cb_ ? reinterpret_cast<uintptr_t>(cb_->address()) : 0; }
     std::string signature() const { return cb_ ? cb_->signature() : std::string(); }
+    // The callback's stub and the trampoline body it jumps to, disassembled.
+    std::string disassemble() const {
+#ifdef CTABI_HAVE_DISASM
+        if (!cb_) throw py::value_error("the callback is gone");
+        const ctabi::Callback& c = cb_->callback();
+        std::string out = "ctabi callback: " + cb_->signature() + "\n\n";
+        // A stub is 16 bytes: it points r10 (eax) at its slot and jumps to the body.
+        auto stub = listing("stub (the callback's address)", c.address(), 16);
+        if (!stub) throw std::runtime_error(stub.error().message);
+        auto body = listing(c.is_passthrough() ? "\npass-through body" : "\ntrampoline body",
+                            c.body_code(), c.body_size());
+        if (!body) throw std::runtime_error(body.error().message);
+        return out + *stub + *body;
+#else
+        throw std::runtime_error("this ctabi was built without LLVM's headers (llvm-14-dev), so "
+                                 "it cannot disassemble");
+#endif
+    }
 
 private:
     std::unique_ptr<PyCallback> cb_;
@@ -93,7 +112,8 @@ PYBIND11_MODULE(_ctabi, m) {
     m.def("make_thunk", &make_thunk);
     py::class_<CallbackOwner>(m, "CallbackOwner")
         .def_property_readonly("address", &CallbackOwner::address)
-        .def_property_readonly("signature", &CallbackOwner::signature);
+        .def_property_readonly("signature", &CallbackOwner::signature)
+        .def("disassemble", &CallbackOwner::disassemble);
     m.def("make_callback", &make_py_callback);
     m.def("cached_code_count", [] { return ctabi::cached_code_count(); });
     m.def("callback_stats", [] {

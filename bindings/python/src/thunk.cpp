@@ -1,5 +1,7 @@
 #include "thunk.h"
 
+#include "disassembly.h"
+
 #include <cerrno>
 #include <cstring>
 #include <memory>
@@ -451,6 +453,49 @@ PyObject* get_release_gil(PyObject* self, void*) {
     return PyBool_FromLong(reinterpret_cast<ThunkObject*>(self)->s->release_gil);
 }
 
+// Thunk.disassemble(): the forward thunk (what numba and C call) and the
+// packed invoker (the Python call path), disassembled by LLVM MC.
+PyObject* thunk_disassemble(PyObject* self, PyObject*) {
+#ifdef CTABI_HAVE_DISASM
+    const ThunkState& s = *reinterpret_cast<ThunkObject*>(self)->s;
+    std::string out = "ctabi.Thunk " + s.name + ": " + s.signature + "\n\n";
+    const std::string canonical = s.forward.canonical_signature().to_string();
+    if (s.forward.is_target_itself()) {
+        out += "forward thunk (" + canonical +
+               "): none, the target is already canonical and "
+               "native: Thunk.address is the C function itself\n";
+    } else {
+        auto thunk = listing("forward thunk (" + canonical + ")", s.forward.address(),
+                             s.forward.code_size());
+        if (!thunk) {
+            PyErr_SetString(PyExc_RuntimeError, thunk.error().message.c_str());
+            return nullptr;
+        }
+        out += *thunk;
+    }
+    auto invoker = listing("\npacked invoker (the Python call path)",
+                           reinterpret_cast<const void*>(s.invoker.entry()), s.invoker.code_size());
+    if (!invoker) {
+        PyErr_SetString(PyExc_RuntimeError, invoker.error().message.c_str());
+        return nullptr;
+    }
+    out += *invoker;
+    return PyUnicode_FromStringAndSize(out.data(), Py_ssize_t(out.size()));
+#else
+    (void)self;
+    PyErr_SetString(PyExc_RuntimeError, "this ctabi was built without LLVM's headers "
+                                        "(llvm-14-dev), so it cannot disassemble");
+    return nullptr;
+#endif
+}
+
+PyMethodDef thunk_methods[] = {
+    {"disassemble", thunk_disassemble, METH_NOARGS,
+     "The generated code as text: the forward thunk and the packed invoker, disassembled "
+     "with LLVM's MC disassembler (LLVM is loaded on the first call)."},
+    {nullptr, nullptr, 0, nullptr},
+};
+
 PyGetSetDef thunk_getset[] = {
     {"address", get_address, nullptr,
      "The forward thunk: a native C function with the canonical signature (see "
@@ -488,6 +533,7 @@ PyType_Slot thunk_slots[] = {
     {Py_tp_repr, reinterpret_cast<void*>(thunk_repr)},
     {Py_tp_call, reinterpret_cast<void*>(PyVectorcall_Call)},
     {Py_tp_getset, thunk_getset},
+    {Py_tp_methods, thunk_methods},
     {Py_tp_members, thunk_members},
     {Py_tp_new, reinterpret_cast<void*>(thunk_new_refused)},
     {Py_tp_doc,
