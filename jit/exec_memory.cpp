@@ -1,5 +1,7 @@
 #include "exec_memory.h"
 
+#include <new>
+
 #include <asmjit/core/jitallocator.h>
 
 namespace ctabi::jit {
@@ -10,6 +12,7 @@ asmjit::JitAllocator& allocator() {
     // destruction (atexit handlers of other libraries). JitAllocator is
     // internally locked, so allocation and release are thread-safe.
     static asmjit::JitAllocator* instance = [] {
+        install_fork_handlers();
         asmjit::JitAllocator::CreateParams params{};
         params.options = asmjit::JitAllocatorOptions::kUseDualMapping;
         return new asmjit::JitAllocator(&params);
@@ -18,7 +21,10 @@ asmjit::JitAllocator& allocator() {
 }
 
 struct Release {
-    void operator()(const void* rx) const { allocator().release(const_cast<void*>(rx)); }
+    void operator()(const void* rx) const {
+        std::lock_guard lock(code_memory_mutex());
+        allocator().release(const_cast<void*>(rx));
+    }
 };
 
 std::string asmjit_error(const char* what, asmjit::Error err) {
@@ -59,6 +65,24 @@ bool listing_active() {
     return t_listing != nullptr;
 }
 
+namespace {
+std::recursive_mutex*& code_memory_mutex_slot() {
+    static std::recursive_mutex* m = new std::recursive_mutex; // used until the very end
+    return m;
+}
+} // namespace
+
+std::recursive_mutex& code_memory_mutex() {
+    return *code_memory_mutex_slot();
+}
+
+void reset_code_memory_mutex_in_child() {
+    // The child's thread is not the owner the parent's lock recorded (a
+    // recursive mutex checks), so the child gets a fresh, unlocked one.
+    std::recursive_mutex*& m = code_memory_mutex_slot();
+    m = new (m) std::recursive_mutex;
+}
+
 const asmjit::Environment& host_environment() {
     static const asmjit::Environment env = asmjit::Environment::host();
     return env;
@@ -76,6 +100,7 @@ Result<GeneratedCode> install(asmjit::CodeHolder& code) {
     if (asmjit::Error err = code.resolveUnresolvedLinks())
         return make_error(asmjit_error("resolving code links", err));
     if (t_listing) return install_for_listing(code);
+    std::lock_guard lock(code_memory_mutex());
     size_t size = code.codeSize();
     void* rx = nullptr;
     void* rw = nullptr;

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <memory>
+#include <mutex>
 
 #include <asmjit/core.h>
 
@@ -21,6 +22,16 @@ const asmjit::Environment& host_environment();
 // A CodeHolder initialised for the host, reused by this thread (a soft reset
 // keeps its memory, so building code does not allocate its zone anew).
 asmjit::CodeHolder& fresh_code_holder();
+
+// The lock every write to code memory (installing code, releasing it,
+// writing a callback stub or slot) holds, so that fork() can happen between
+// writes only (see fork_safety.cpp).
+std::recursive_mutex& code_memory_mutex();
+// In a fork() child, which holds the copy of the parent's locked mutex.
+void reset_code_memory_mutex_in_child();
+// Makes code memory fork-safe (pthread_atfork handlers); called once, when
+// the first code memory is made.
+void install_fork_handlers();
 
 // Code listings (ctabi-inspect, the disassembly tests): while a
 // ListingScope lives on a thread, that thread's code is assembled for `arch`

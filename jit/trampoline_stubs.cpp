@@ -1,5 +1,7 @@
 #include "trampoline_stubs.h"
 
+#include "exec_memory.h"
+
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -113,13 +115,16 @@ class StubPool {
 public:
     static StubPool& instance() {
         // Never destroyed: stubs may be called during static destruction.
-        static StubPool* pool = new StubPool;
+        static StubPool* pool = [] {
+            install_fork_handlers();
+            return new StubPool;
+        }();
         return *pool;
     }
 
     Result<TrampolineStub> acquire(TrampolineHandler handler, void* data, const void* body,
                                    int data_register) {
-        std::lock_guard lock(mutex_);
+        std::lock_guard lock(code_memory_mutex());
         if (free_.empty())
             if (auto grown = grow(); !grown) return grown.error();
         const uint32_t id = free_.back();
@@ -139,14 +144,14 @@ public:
     }
 
     void retarget(uint32_t id, TrampolineHandler handler, void* data, const void* body) {
-        std::lock_guard lock(mutex_);
+        std::lock_guard lock(code_memory_mutex());
         Slot& slot = slot_rw(id);
         slot.target = TrampolineTarget{handler, data};
         slot.body = body;
     }
 
     void release(uint32_t id) {
-        std::lock_guard lock(mutex_);
+        std::lock_guard lock(code_memory_mutex());
         Slot& slot = slot_rw(id);
         // Either stub form now leads to the loud stop.
         slot.target =
@@ -157,7 +162,7 @@ public:
     }
 
     TrampolineStubStats stats() {
-        std::lock_guard lock(mutex_);
+        std::lock_guard lock(code_memory_mutex());
         return {live_, chunks_.size() * kStubsPerChunk};
     }
 
@@ -194,7 +199,6 @@ private:
         return Ok{};
     }
 
-    std::mutex mutex_;
     std::vector<Chunk> chunks_;
     std::vector<uint32_t> free_;
     size_t live_ = 0;
