@@ -4,6 +4,7 @@
 // the lookup path).
 #include <functional>
 #include <mutex>
+#include <new>
 #include <shared_mutex>
 #include <vector>
 
@@ -166,6 +167,11 @@ public:
         return table_.size();
     }
 
+    // fork(): see jit/fork_safety.cpp.
+    void lock_for_fork() { mutex_.lock(); }
+    void unlock_after_fork() { mutex_.unlock(); }
+    void reset_in_child() { new (&mutex_) std::shared_mutex; }
+
 private:
     CodeCache() = default;
 
@@ -303,6 +309,16 @@ Result<std::shared_ptr<const CodeEntry>> cached_trampoline_passthrough(const abi
 const abi::Signature& entry_signature(const CodeEntry& entry) {
     return entry.signature;
 }
+void cache_fork_prepare() {
+    CodeCache::instance().lock_for_fork();
+}
+void cache_fork_parent() {
+    CodeCache::instance().unlock_after_fork();
+}
+void cache_fork_child() {
+    CodeCache::instance().reset_in_child();
+}
+
 size_t entry_code_size(const CodeEntry& entry) {
     return entry.code.size;
 }

@@ -19,6 +19,13 @@ Result<std::shared_ptr<const CodeEntry>> cached_trampoline_passthrough(const abi
 const abi::Signature& entry_signature(const CodeEntry& entry);
 const void* entry_code(const CodeEntry& entry);
 size_t entry_code_size(const CodeEntry& entry);
+
+// fork() (jit/fork_safety.cpp): the cache's lock is held across the fork,
+// so that no thread is inside it, and made anew in the child, whose copy
+// records the parent's thread as its holder.
+void cache_fork_prepare();
+void cache_fork_parent();
+void cache_fork_child();
 // A pass-through body's data register (or -1): see jit::emit_trampoline_passthrough.
 int entry_data_register(const CodeEntry& entry);
 

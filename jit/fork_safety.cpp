@@ -3,13 +3,15 @@
 // a child process inherits those MAP_SHARED mappings: without care, code the
 // child writes lands in the parent's pages and the reverse (the trap for
 // which cffi avoids libffi's allocator). So, around every fork():
-//   prepare (parent): take the code-memory lock (no thread of ours writes
-//     code while the fork happens) and make a pipe;
+//   prepare (parent): take the code cache's lock and the code-memory lock
+//     (no thread of ours is inside either, or writes code, while the fork
+//     happens) and make a pipe;
 //   child: give every dual-mapped memfd mapping ("/memfd:vmem", asmjit's)
 //     a fresh memfd of its own with the same contents, mapped at the same
 //     addresses with the same protections; then tell the parent;
 //   parent: wait until the child has done so (until then the parent must not
-//     change pages the child still shares), then release the lock.
+//     change pages the child still shares), then release the locks; the child
+//     makes them anew (its copies record the parent's thread as holder).
 // After that, the two processes' code memory is independent: each can make,
 // call and free code without touching the other's.
 #include <fcntl.h>
@@ -25,6 +27,7 @@
 #include <cstring>
 #include <mutex>
 
+#include "code_cache.h"
 #include "exec_memory.h"
 
 namespace ctabi::jit {
@@ -158,7 +161,9 @@ void rebind_code_memory() {
     }
 }
 
+// Lock order: the code cache (which installs code) before code memory.
 void prepare() {
+    detail::cache_fork_prepare();
     code_memory_mutex().lock();
     if (pipe2(g_pipe, O_CLOEXEC) != 0) g_pipe[0] = g_pipe[1] = -1;
 }
@@ -173,6 +178,7 @@ void parent() {
         close(g_pipe[0]);
     }
     code_memory_mutex().unlock();
+    detail::cache_fork_parent();
 }
 
 void child() {
@@ -184,6 +190,7 @@ void child() {
         close(g_pipe[1]);
     }
     reset_code_memory_mutex_in_child();
+    detail::cache_fork_child();
 }
 
 } // namespace

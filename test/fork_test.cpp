@@ -11,7 +11,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "ctabi/callback.h"
@@ -150,6 +152,43 @@ TEST(WriteXorExecute, NoMappingIsWritableAndExecutable) {
     }
     std::fclose(maps);
     EXPECT_GT(executable, 0);
+}
+
+} // namespace
+
+namespace {
+
+// Many threads making, calling and freeing invokers, thunks and callbacks of
+// shared and private signatures at once (tools/sanitize tsan runs this under
+// ThreadSanitizer).
+TEST(Threads, ManyThreadsMakeCallAndFreeCode) {
+    constexpr int kThreads = 8, kRounds = 150;
+    std::atomic<int> wrong{0}, failed{0};
+    std::vector<std::thread> threads;
+    for (int t = 0; t < kThreads; ++t)
+        threads.emplace_back([t, &wrong, &failed] {
+            for (int round = 0; round < kRounds; ++round) {
+                // A signature shared by all threads, and one of this thread's.
+                const int j = round % 6;
+                const char* extra = (round + t) % 2 ? "f64" : "i16";
+                Made m;
+                if (!make(m, extra, j + 1, t + 2)) {
+                    ++failed;
+                    continue;
+                }
+                if (!check(m, t + 2)) ++wrong;
+                std::string own = "i32(i32";
+                for (int k = 0; k <= t; ++k)
+                    own += ", u8";
+                own += ", {i32, f32})";
+                auto thunk = ctabi::make_thunk(own, m.callbacks[0].address());
+                if (!thunk) ++failed;
+            }
+        });
+    for (auto& th : threads)
+        th.join();
+    EXPECT_EQ(failed.load(), 0);
+    EXPECT_EQ(wrong.load(), 0);
 }
 
 } // namespace

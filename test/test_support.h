@@ -10,6 +10,20 @@
 #include "targets.h"
 
 namespace ctabi_test {
+// AddressSanitizer keeps freed memory in quarantine, resident: the tests of
+// flat resident memory cannot hold under it (LeakSanitizer checks leaks).
+#if defined(__SANITIZE_ADDRESS__)
+inline constexpr bool kAddressSanitizer = true;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+inline constexpr bool kAddressSanitizer = true;
+#else
+inline constexpr bool kAddressSanitizer = false;
+#endif
+#else
+inline constexpr bool kAddressSanitizer = false;
+#endif
+
 // A type in the host's data model (sizes and alignments of the build: the
 // i386 one has 4-byte pointers and 4-aligned doubles in structs).
 inline ctabi::abi::Type host_type(std::string_view text) {
