@@ -79,7 +79,6 @@ import json
 import os
 import pathlib
 import shutil
-import signal
 import subprocess
 import sys
 import time
@@ -388,29 +387,20 @@ sys.stdout.flush()
 '''
 # The driver's mapped_libffi() is the shared one, pasted in (the child
 # runs with -c and imports nothing of this project).
-_MAPPED_LIBFFI = (pathlib.Path(__file__).resolve().parent / '../../test/ffi/mapped_libffi.py').read_text()
+_MAPPED_LIBFFI_PATH = pathlib.Path(__file__).resolve().parent / '../../test/ffi/mapped_libffi.py'
+_MAPPED_LIBFFI = _MAPPED_LIBFFI_PATH.read_text()
 CHILD = CHILD.replace("# (mapped_libffi: pasted from test/ffi/mapped_libffi.py)\n", _MAPPED_LIBFFI)
+
+
+# Its helpers for this process too.
+_probe = {}
+exec(compile(_MAPPED_LIBFFI, str(_MAPPED_LIBFFI_PATH), "exec"), _probe)
+same_file = _probe["same_file"]
+signal_name = _probe["signal_name"]
 
 
 class SetupError(Exception):
     """A usage or environment problem: exit status 2."""
-
-
-def same_file(a, b):
-    """Whether paths a and b name the same file (real paths, then inodes)."""
-    if os.path.realpath(a) == os.path.realpath(b):
-        return True
-    try:
-        return os.path.samefile(a, b)
-    except OSError:
-        return False
-
-
-def signal_name(num):
-    try:
-        return signal.Signals(num).name
-    except ValueError:
-        return "signal %d" % num
 
 
 def check_libffi(label, libs, dir_lib, ffi_dir, expect_dir):

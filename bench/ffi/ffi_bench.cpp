@@ -130,7 +130,8 @@ double time_prepared(const Lib& l, const Case& c, long n) {
     alignas(16) unsigned char result[64];
     auto args = c.args;
     const auto t0 = Clock::now();
-    for (long i = 0; i < n; ++i) l.call(&cif, c.fn, result, args.data());
+    for (long i = 0; i < n; ++i)
+        l.call(&cif, c.fn, result, args.data());
     return ns_per_call(t0, Clock::now(), n);
 }
 
@@ -150,8 +151,8 @@ double time_prep_and_call(const Lib& l, const Case& c, long n) {
 }
 
 void closure_i32(ffi_cif*, void* ret, void** args, void*) {
-    *static_cast<ffi_arg*>(ret) = ffi_arg(
-        ctabi_bench::work_i32_i32(*static_cast<int32_t*>(args[0]), *static_cast<int32_t*>(args[1])));
+    *static_cast<ffi_arg*>(ret) = ffi_arg(ctabi_bench::work_i32_i32(
+        *static_cast<int32_t*>(args[0]), *static_cast<int32_t*>(args[1])));
 }
 
 double time_closure(const Lib& l, long n) {
@@ -179,11 +180,15 @@ int main(int argc, char** argv) {
     Lib libs[2] = {Lib("system", argv[1]), Lib("ctabi", argv[2])};
     std::vector<Case> cases = {
         {"i32(i32, i32)", FFI_FN(bench_i32_i32), make_i32, {&i32a, &i32b}},
-        {"f64(i32, f64, i64, f64, i32, f64, i64, f64)", FFI_FN(bench_mixed8), make_mixed8,
+        {"f64(i32, f64, i64, f64, i32, f64, i64, f64)",
+         FFI_FN(bench_mixed8),
+         make_mixed8,
          {&i32a, &db, &i64c, &dd, &i32e, &df, &i64g, &dh}},
         {"S16(S16) (two eightbytes)", FFI_FN(bench_s16), make_s16, {&s16}},
         {"i64(S40) (memory)", FFI_FN(bench_s40), make_s40, {&s40}},
-        {"win64 f64(i32, f64, i64, f64)", FFI_FN(bench_win64), make_win64,
+        {"win64 f64(i32, f64, i64, f64)",
+         FFI_FN(bench_win64),
+         make_win64,
          {&i32a, &db, &i64c, &dd}},
     };
     const long n = 200000;
@@ -211,7 +216,8 @@ int main(int argc, char** argv) {
         }
     }
     std::printf("ffi_bench: %ld calls per round, best of %d rounds, alternating\n\n", n, rounds);
-    std::printf("| | system libffi (ns) | ctabi libffi.so.8 (ns) | speed-up |\n|---|---:|---:|---:|\n");
+    std::printf(
+        "| | system libffi (ns) | ctabi libffi.so.8 (ns) | speed-up |\n|---|---:|---:|---:|\n");
     for (const Row& row : rows)
         std::printf("| %s | %.1f | %.1f | %.2fx |\n", row.what.c_str(), row.best[0], row.best[1],
                     row.best[0] / row.best[1]);

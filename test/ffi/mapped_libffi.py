@@ -2,10 +2,29 @@
 
 Shared by test/ffi/run_ctypes_suite.py and bench/ffi/ctypes_bench.py: each
 pastes this file's source into the driver it runs in a child interpreter
-(python -c), so the children stay stdlib-only and need no import path.
+(python -c), so the children stay stdlib-only and need no import path, and
+loads it for its own use (same_file, signal_name).
 """
 
 import os
+import signal
+
+
+def same_file(a, b):
+    """Whether paths a and b name the same file (real paths, then inodes)."""
+    if os.path.realpath(a) == os.path.realpath(b):
+        return True
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return False
+
+
+def signal_name(num):
+    try:
+        return signal.Signals(num).name
+    except ValueError:
+        return "signal %d" % num
 
 
 def mapped_libffi(lib_name, extra_realpaths):

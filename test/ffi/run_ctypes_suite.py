@@ -255,22 +255,20 @@ sys.stdout.flush()
 '''
 # The driver's mapped_libffi() is the shared one, pasted in (the child
 # runs with -c and imports nothing of this project).
-_MAPPED_LIBFFI = (pathlib.Path(__file__).resolve().parent / 'mapped_libffi.py').read_text()
+_MAPPED_LIBFFI_PATH = pathlib.Path(__file__).resolve().parent / 'mapped_libffi.py'
+_MAPPED_LIBFFI = _MAPPED_LIBFFI_PATH.read_text()
 DRIVER = DRIVER.replace("# (mapped_libffi: pasted from test/ffi/mapped_libffi.py)\n", _MAPPED_LIBFFI)
+
+
+# Its helpers for this process too.
+_probe = {}
+exec(compile(_MAPPED_LIBFFI, str(_MAPPED_LIBFFI_PATH), "exec"), _probe)
+same_file = _probe["same_file"]
+signal_name = _probe["signal_name"]
 
 
 class SetupError(Exception):
     """A usage or environment problem: exit status 2."""
-
-
-def same_file(a, b):
-    """Whether paths a and b name the same file (real paths, then inodes)."""
-    if os.path.realpath(a) == os.path.realpath(b):
-        return True
-    try:
-        return os.path.samefile(a, b)
-    except OSError:
-        return False
 
 
 def stderr_excerpt(path, lines=30):
@@ -285,13 +283,6 @@ def stderr_excerpt(path, lines=30):
         if text[i].startswith("Fatal Python error"):
             return text[i:i + lines]
     return text[-lines:]
-
-
-def signal_name(num):
-    try:
-        return signal.Signals(num).name
-    except ValueError:
-        return "signal %d" % num
 
 
 def run_child(label, python, env, work, suite, timeout, extra_realpaths):
