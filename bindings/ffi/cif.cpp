@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <mutex>
+#include <new>
 #include <shared_mutex>
 #include <string>
 #include <string_view>
@@ -74,6 +75,13 @@ public:
         index_.emplace(std::string(key), index);
         return index;
     }
+
+    // fork(): no thread of ours is adding an entry while it happens; the
+    // child's copy of the lock records the parent's thread, so it is made
+    // anew there (see fork_safety.cpp).
+    void lock_for_fork() { mutex_.lock(); }
+    void unlock_after_fork() { mutex_.unlock(); }
+    void reset_in_child() { new (&mutex_) std::shared_mutex; }
 
 private:
     std::shared_mutex mutex_;
@@ -233,6 +241,16 @@ ffi_status prep(ffi_cif* cif, ffi_abi abi, bool variadic, unsigned nfixed, unsig
 }
 
 } // namespace
+
+void cif_table_fork_prepare() {
+    EntryTable::instance().lock_for_fork();
+}
+void cif_table_fork_parent() {
+    EntryTable::instance().unlock_after_fork();
+}
+void cif_table_fork_child() {
+    EntryTable::instance().reset_in_child();
+}
 
 const CifEntry* entry_of(const ffi_cif* cif) {
     if (!cif || (cif->flags & ~((1u << kIndexBits) - 1)) != kFlagsTag) return nullptr;

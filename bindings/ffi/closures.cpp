@@ -112,6 +112,17 @@ ffi_status prepare(void* closure, ClosureKind kind, ffi_cif* cif, void* fun, voi
 
 } // namespace
 
+void closures_fork_prepare() {
+    g_mutex.lock();
+}
+void closures_fork_parent() {
+    g_mutex.unlock();
+}
+// The child's copy records the parent's thread as holder: made anew.
+void closures_fork_child() {
+    new (&g_mutex) std::mutex;
+}
+
 // The code ffi_closure_alloc gave for `closure` (the deprecated prepare
 // functions take no code address), or nullptr.
 void* code_of(void* closure) {

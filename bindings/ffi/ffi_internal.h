@@ -95,4 +95,14 @@ struct CifEntry {
 // The entry of a cif ffi_prep_cif(_var) prepared, or nullptr.
 const CifEntry* entry_of(const ffi_cif* cif);
 
+// fork() (fork_safety.cpp): the signature table's lock (cif.cpp) and the
+// closures' lock (closures.cpp), taken before fork() in the parent,
+// released after it there and made anew in the child.
+void cif_table_fork_prepare();
+void cif_table_fork_parent();
+void cif_table_fork_child();
+void closures_fork_prepare();
+void closures_fork_parent();
+void closures_fork_child();
+
 } // namespace ctabi::ffi
