@@ -108,6 +108,8 @@ def main():
     ap.add_argument("--lib", required=True, help="the compiled targets.c")
     ap.add_argument("--calls", type=int, default=10_000_000)
     ap.add_argument("--reps", type=int, default=3)
+    ap.add_argument("--json-out", metavar="FILE",
+                    help="also write the figures as JSON (read by bench/report.py)")
     args = ap.parse_args()
     rows = contenders(args.lib, args.calls)
     for key, _, f, _ in rows:  # compile, and check they agree
@@ -115,11 +117,14 @@ def main():
     assert rows[0][2](1000) == rows[1][2](1000) == rows[5][2](1000)
     assert rows[6][2](1000) == rows[7][2](1000)
     best = {key: float("inf") for key, *_ in rows}
+    times = {key: [] for key, *_ in rows}
     for _ in range(args.reps):
         for key, _, f, _ in rows:
             t0 = time.perf_counter()
             f(args.calls)
-            best[key] = min(best[key], time.perf_counter() - t0)
+            dt = time.perf_counter() - t0
+            times[key].append(dt)
+            best[key] = min(best[key], dt)
     print("numba %s, ctabi %s: %d calls per contender, best of %d" %
           (numba.__version__, ctabi.__version__, args.calls, args.reps))
     print()
@@ -135,6 +140,32 @@ def main():
     ratio = best["b"] / best["a"]
     print("(b)/(a) = %.3f: %s (target: within 5%%)" % (ratio, "PASS" if ratio <= TARGET_RATIO
                                                       else "MISS"))
+    if args.json_out:
+        write_json(args.json_out, rows, best, times, args)
+
+
+def write_json(path, rows, best, times, args):
+    """The figures, machine-readable: per contender the best and every
+    repetition's time per call (ns), its description and its group."""
+    import json
+    doc = {
+        "tool": "bench/numba/bench.py",
+        "method": "best of the repetitions; contenders interleaved",
+        "unit": "ns/call",
+        "numba": numba.__version__,
+        "numpy": np.__version__,
+        "ctabi": ctabi.__version__,
+        "calls": args.calls,
+        "reps": args.reps,
+        "contenders": {
+            key: {"description": desc, "group": group,
+                  "best_ns": best[key] / args.calls * 1e9,
+                  "times_ns": [t / args.calls * 1e9 for t in times[key]]}
+            for key, desc, _, group in rows
+        },
+    }
+    with open(path, "w") as f:
+        json.dump(doc, f, indent=1)
 
 
 if __name__ == "__main__":

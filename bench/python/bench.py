@@ -53,6 +53,9 @@ def parse_args():
     p.add_argument("--spin", metavar="KEY",
                    help="only call one contender in a loop (for perf record -p PID)")
     p.add_argument("--seconds", type=float, default=10.0, help="how long --spin runs")
+    p.add_argument("--json-out", metavar="FILE",
+                   help="also write every contender's per-repetition times as JSON"
+                        " (read by bench/report.py)")
     return p.parse_args()
 
 
@@ -437,6 +440,34 @@ def report(contenders, reps, sample_ms):
         print("note: noisy figures (interquartile range > 10% of the median): " + ", ".join(noisy))
 
 
+def write_json(path, contenders, args, seconds):
+    """The figures behind the report, machine-readable: per contender the ns
+    per call of every repetition (in repetition order, so ratios can be taken
+    per repetition as report() does), their median and the calls per sample."""
+    import json
+    doc = {
+        "tool": "bench/python/bench.py",
+        "method": "median over repetitions; contenders interleaved, the start rotating;"
+                  " every figure includes the Python loop",
+        "unit": "ns/call",
+        "python": platform.python_version(),
+        "python_implementation": platform.python_implementation(),
+        "ctabi": ctabi.__version__,
+        "cffi": cffi.__version__,
+        "machine": platform.machine(),
+        "cpus": os.cpu_count(),
+        "reps": args.reps,
+        "sample_ms": args.sample_ms,
+        "seconds": round(seconds, 1),
+        "contenders": {
+            k: {"median_ns": med(c.times), "calls_per_sample": c.n, "times_ns": c.times}
+            for k, c in contenders.items()
+        },
+    }
+    with open(path, "w") as f:
+        json.dump(doc, f, indent=1)
+
+
 def main():
     args = parse_args()
     contenders, keep = setup(args.build_dir)
@@ -453,6 +484,8 @@ def main():
     report(contenders, args.reps, args.sample_ms)
     print()
     print("(measured in %.0f s)" % (time.monotonic() - t0))
+    if args.json_out:
+        write_json(args.json_out, contenders, args, time.monotonic() - t0)
     del keep
 
 
