@@ -99,11 +99,11 @@ static void test_refusals(void) {
     ffi_closure_free(b);
 }
 
-static void test_never_writable_and_executable(void) {
+static void test_never_writable_and_executable(int scan) {
     char perms[5];
     int any_wx;
     mapping_of(NULL, perms, &any_wx);
-    CHECK(!any_wx);
+    if (scan) CHECK(!any_wx);
     enum { N = 300 };
     ffi_closure* cl[N];
     void* code[N];
@@ -119,18 +119,28 @@ static void test_never_writable_and_executable(void) {
             bad++;
     }
     CHECK(bad == 0);
-    mapping_of(code[0], perms, &any_wx);
-    CHECK(perms[0] == 'r' && perms[1] == '-' && perms[2] == 'x');
-    CHECK(!any_wx);
-    mapping_of(cl[0], perms, &any_wx);
-    CHECK(perms[2] != 'x'); /* the closure the caller writes is data */
+    if (scan) {
+        mapping_of(code[0], perms, &any_wx);
+        CHECK(perms[0] == 'r' && perms[1] == '-' && perms[2] == 'x');
+        CHECK(!any_wx);
+        mapping_of(cl[0], perms, &any_wx);
+        CHECK(perms[2] != 'x'); /* the closure the caller writes is data */
+    }
     for (int i = 0; i < N; ++i)
         ffi_closure_free(cl[i]);
 }
 
 int main(void) {
     test_refusals();
-    test_never_writable_and_executable();
+    /* Under valgrind (tools/sanitize valgrind) the process map holds
+     * valgrind's own translation cache and heap, which are writable and
+     * executable, so there the scan would fail on valgrind's mappings, not
+     * on ours: CTABI_TEST_SKIP_WX=1 leaves it out. The closures are still
+     * made and called. */
+    const char* skip_wx = getenv("CTABI_TEST_SKIP_WX");
+    if (skip_wx && strcmp(skip_wx, "1") == 0)
+        printf("ffi_limits_test: the W^X scan is skipped (CTABI_TEST_SKIP_WX=1)\n");
+    test_never_writable_and_executable(!(skip_wx && strcmp(skip_wx, "1") == 0));
     printf("ffi_limits_test: %u checks, %u failed\n", g_checks, g_failed);
     return g_failed == 0 ? 0 : 1;
 }
