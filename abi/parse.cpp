@@ -18,6 +18,11 @@ constexpr ScalarName kScalars[] = {
     {"f80", Kind::F80},   {"ptr", Kind::Pointer},
 };
 
+// Aggregates nest at most this deep: the factories' limit (abi/type.cpp,
+// kMaxNesting), checked here before recursing, so that a text of a million
+// '{' is an error, not a stack overflow.
+constexpr uint32_t kMaxNesting = 256;
+
 // A recursive-descent parser over the text; errors say where they happened.
 class Parser {
 public:
@@ -70,13 +75,14 @@ public:
 private:
     Result<Type> type() {
         skip_space();
-        if (eat('{')) return aggregate(Kind::Struct);
-        if (eat('[')) return array();
+        const size_t at = pos_;
+        if (eat('{')) return nested(at, [&] { return aggregate(Kind::Struct); });
+        if (eat('[')) return nested(at, [&] { return array(); });
         std::string_view word = peek_word();
         if (word == "union") {
             pos_ += word.size();
             if (!eat('{')) return fail("expected '{' after 'union'");
-            return aggregate(Kind::Union);
+            return nested(at, [&] { return aggregate(Kind::Union); });
         }
         for (const auto& s : kScalars)
             if (word == s.name) {
@@ -87,6 +93,19 @@ private:
         return fail("unknown type '" + std::string(word) +
                     "' (types: void bool i8 u8 i16 u16 i32 u32 i64 u64 f32 f64 f80 ptr, "
                     "{...} struct, union{...}, [N x T] array)");
+    }
+
+    // Parses one aggregate (struct, union, array) one level deeper.
+    template <typename F>
+    Result<Type> nested(size_t at, F parse) {
+        if (depth_ == kMaxNesting)
+            return fail("types nested more than " + std::to_string(kMaxNesting) +
+                            " levels deep are not supported",
+                        at);
+        ++depth_;
+        Result<Type> t = parse();
+        --depth_;
+        return t;
     }
 
     Result<Type> array() {
@@ -135,27 +154,34 @@ private:
                             " has no '@offset': give every member an offset, or none",
                         at);
         Result<Type> t = make_error("");
+        // Moved, not copied (copying every member's tree at every level made
+        // deep nesting quadratic); with offsets, only `fields` is used.
         std::vector<Type> members;
-        for (const auto& f : fields)
-            members.push_back(f.type);
+        if (!has_offsets)
+            for (auto& f : fields)
+                members.push_back(std::move(f.type));
         if (kind == Kind::Union) {
             t = has_layout ? Type::union_explicit(std::move(members), size, align)
                            : Type::union_of(std::move(members));
         } else if (has_offsets || has_layout) {
             if (!has_offsets) {
                 // Natural offsets with an explicit size/alignment.
-                auto natural = Type::struct_of(members);
+                auto natural = Type::struct_of(std::move(members));
                 if (!natural) return fail(natural.error().message, at);
-                fields = natural->fields;
+                fields = std::move(natural->fields);
             }
             if (!has_layout) {
                 // Offsets given: size and alignment as tight as the members allow.
+                // Without wrapping: a member ending past 2^64 leaves the size at
+                // what the others need, and struct_explicit rejects it as ending
+                // past the struct.
                 align = 1;
                 for (const auto& f : fields) {
                     align = std::max<uint64_t>(align, f.type.align);
-                    size = std::max(size, f.offset + f.type.size);
+                    if (f.type.size <= UINT64_MAX - f.offset)
+                        size = std::max(size, f.offset + f.type.size);
                 }
-                size = (size + align - 1) / align * align;
+                if (size <= UINT64_MAX - (align - 1)) size = (size + align - 1) / align * align;
             }
             t = Type::struct_explicit(std::move(fields), size, align);
         } else {
@@ -214,6 +240,7 @@ private:
 
     std::string_view text_;
     size_t pos_ = 0;
+    uint32_t depth_ = 0; // aggregates open around the current position
     DataModel model_;
 };
 

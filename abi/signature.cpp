@@ -77,6 +77,15 @@ Result<Ok> validate(const Signature& sig) {
     for (size_t i = 0; i < sig.args.size(); ++i)
         if (sig.args[i].is_void())
             return make_error("argument " + std::to_string(i) + ": void is not an argument type");
+    // The aggregate factories never make an empty aggregate (type.cpp), but
+    // Type::scalar(Kind::Struct) makes one without members: no convention
+    // passes it (the classifiers would give it no place at all).
+    if (sig.result.is_aggregate() && sig.result.size == 0)
+        return make_error("result: an aggregate without members (zero-sized) is not supported");
+    for (size_t i = 0; i < sig.args.size(); ++i)
+        if (sig.args[i].is_aggregate() && sig.args[i].size == 0)
+            return make_error("argument " + std::to_string(i) +
+                              ": an aggregate without members (zero-sized) is not supported");
     if (sig.fixed_args && *sig.fixed_args > sig.args.size())
         return make_error("signature says " + std::to_string(*sig.fixed_args) +
                           " fixed arguments but has only " + std::to_string(sig.args.size()));
@@ -107,6 +116,25 @@ Result<Ok> validate(const Signature& sig) {
     if (auto ok = check_size(sig.result, "result", SIZE_MAX); !ok) return ok;
     for (size_t i = 0; i < sig.args.size(); ++i)
         if (auto ok = check_size(sig.args[i], "argument", i); !ok) return ok;
+    // The classifiers compute stack offsets in 32 bits (Location::offset is
+    // an int32_t): five arguments of 1 GiB wrapped them, to negative and
+    // overlapping slots. No convention gives one argument more than its size
+    // rounded up to 16, plus its alignment (at least 16) of padding, plus 16
+    // bytes (its slot, or the pointer to its copy), argument and copy areas
+    // together. Bounding that sum by kMaxArgumentBytes keeps a whole frame
+    // under 2^31: the sum, plus the shadow space and the hidden result
+    // pointer, plus at most twice the largest alignment (aligning the copy
+    // area and its size).
+    constexpr uint64_t kMaxArgumentBytes = uint64_t(1) << 29;
+    uint64_t bytes = 0;
+    for (size_t i = 0; i < sig.args.size(); ++i) {
+        const Type& t = sig.args[i];
+        bytes += (uint64_t(t.size) + 15) / 16 * 16 + std::max<uint64_t>(t.align, 16) + 16;
+        if (bytes > kMaxArgumentBytes)
+            return make_error("argument " + std::to_string(i) +
+                              ": the arguments take more than 512 MiB, more than a call "
+                              "frame can hold");
+    }
     return Ok{};
 }
 

@@ -16,6 +16,25 @@ uint64_t align_up(uint64_t v, uint64_t a) {
 // offsets must fit the 32-bit fields of a CallLayout.
 constexpr uint64_t kMaxAggregateSize = uint64_t(1) << 30;
 
+// Aggregates nested deeper than this are rejected (the parser, abi/parse.cpp,
+// stops at the same depth). Types are trees that the classifiers, printers,
+// comparisons and destructors walk recursively: without a bound, a hostile
+// description (a million nested one-member structs, cheap to build since
+// each factory moves its members) overflows the stack. C requires 63 levels
+// of nested struct definitions (C11 5.2.4.1); 256 leaves room for arrays.
+constexpr uint32_t kMaxNesting = 256;
+
+// Whether `t` nests aggregates more than `levels` deep (a scalar is 0 deep,
+// an aggregate one more than its deepest member). Recurses at most `levels`
+// + 1 deep, whatever `t` is.
+bool nested_deeper_than(const Type& t, uint32_t levels) {
+    if (!t.is_aggregate()) return false;
+    if (levels == 0) return true;
+    for (const auto& f : t.fields)
+        if (nested_deeper_than(f.type, levels - 1)) return true;
+    return false;
+}
+
 Result<Ok> check_member(const Type& t, size_t i, const char* what) {
     if (t.is_void())
         return make_error(std::string(what) + " member " + std::to_string(i) +
@@ -23,6 +42,10 @@ Result<Ok> check_member(const Type& t, size_t i, const char* what) {
     if (t.size == 0)
         return make_error(std::string(what) + " member " + std::to_string(i) +
                           ": zero-sized members are not supported");
+    if (nested_deeper_than(t, kMaxNesting - 1))
+        return make_error(std::string(what) + " member " + std::to_string(i) +
+                          ": types nested more than " + std::to_string(kMaxNesting) +
+                          " levels deep are not supported");
     return Ok{};
 }
 
@@ -73,6 +96,9 @@ Type Type::scalar(Kind kind, const DataModel& m) {
     case Kind::Union:
     case Kind::Array: break; // not scalars: built by the aggregate factories
     }
+    // A DataModel is the caller's: a zero alignment in it would divide by zero
+    // in the aggregate factories (align_up), so it counts as 1.
+    if (t.align == 0) t.align = 1;
     return t;
 }
 
@@ -94,7 +120,11 @@ Result<Type> Type::struct_of(std::vector<Type> members) {
         offset = next;
         if (offset > kMaxAggregateSize) return make_error("struct is larger than 1 GiB");
     }
-    t.size = align_up(offset, t.align);
+    // The tail padding too: a member alignment from a caller's DataModel (not
+    // one of data_model()'s) can round past 1 GiB, or past 32 bits.
+    const uint64_t size = align_up(offset, t.align);
+    if (size > kMaxAggregateSize) return make_error("struct is larger than 1 GiB");
+    t.size = uint32_t(size);
     return t;
 }
 
@@ -119,6 +149,9 @@ Result<Type> Type::array_of(Type element, uint64_t count) {
     if (count == 0 || element.size == 0)
         return make_error("zero-sized (or flexible) arrays are not supported");
     if (element.size > kMaxAggregateSize / count) return make_error("array is larger than 1 GiB");
+    if (nested_deeper_than(element, kMaxNesting - 1))
+        return make_error("array element: types nested more than " + std::to_string(kMaxNesting) +
+                          " levels deep are not supported");
     Type t;
     t.kind = Kind::Array;
     t.size = element.size * count;
@@ -147,10 +180,12 @@ Result<Type> Type::struct_explicit(std::vector<Field> fields, uint64_t size, uin
             return make_error("struct member " + std::to_string(i) + " at offset " +
                               std::to_string(f.offset) +
                               " overlaps the member before it (bitfields are not supported)");
-        if (f.offset + f.type.size > size)
-            return make_error("struct member " + std::to_string(i) + " ends at byte " +
-                              std::to_string(f.offset + f.type.size) + ", past the struct's size " +
-                              std::to_string(size));
+        // Written so that no sum wraps: an offset near 2^64 must not pass
+        // as a member that ends early (the classifiers index by offset).
+        if (f.offset > size || f.type.size > size - f.offset)
+            return make_error("struct member " + std::to_string(i) + " at offset " +
+                              std::to_string(f.offset) + " of " + std::to_string(f.type.size) +
+                              " bytes ends past the struct's size " + std::to_string(size));
         end = f.offset + f.type.size;
         members.push_back(f.type);
     }
@@ -172,7 +207,10 @@ Result<Type> Type::union_explicit(std::vector<Type> members, uint64_t size, uint
     if (!is_power_of_two(align))
         return make_error("union alignment " + std::to_string(align) + " is not a power of two");
     if (align > kMaxAggregateSize) return make_error("union alignment is over 1 GiB");
-    CTABI_TRY_ASSIGN(t, union_of(members));
+    // Checked before the size is stored in 32 bits: 2^32 + 1 must not become
+    // a 1-byte union holding larger members.
+    if (size > kMaxAggregateSize) return make_error("union is larger than 1 GiB");
+    CTABI_TRY_ASSIGN(t, union_of(std::move(members)));
     for (size_t i = 0; i < t.fields.size(); ++i)
         if (t.fields[i].type.size > size)
             return make_error("union member " + std::to_string(i) +
@@ -210,7 +248,11 @@ std::string Type::to_string() const {
             s += " | size " + std::to_string(size) + " align " + std::to_string(align);
         return s + "}";
     }
-    case Kind::Array: return "[" + std::to_string(count) + " x " + element().to_string() + "]";
+    case Kind::Array:
+        // (An "array" from Type::scalar(Kind::Array) has no element: printed,
+        // not thrown; validate() refuses it as an argument or result.)
+        return "[" + std::to_string(count) + " x " +
+               (fields.empty() ? std::string("void") : element().to_string()) + "]";
     default: return kind_name(kind);
     }
 }

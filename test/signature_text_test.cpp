@@ -383,6 +383,12 @@ const ErrorCase kParseErrors[] = {
     {"sysv64 void(i32, ..., f64, ...)", {"'...'", "twice"}, "two ellipses"},
     {"sysv64 void(..., ...)", {"'...'", "twice"}, "two ellipses in a row"},
     {"sysv64 void(i32 ...)", {"','", "')'"}, "ellipsis without a comma"},
+    {"sysv64 void({i8 @18446744073709551615 | size 1 align 1})",
+     {"member 0", "past"},
+     "an explicit offset near 2^64 must not wrap the bound check (found by fuzzing)"},
+    {"sysv64 void(union{[100 x i8] | size 4294967297 align 1})",
+     {"larger than 1 GiB"},
+     "an explicit union size over 32 bits must not be truncated (found by fuzzing)"},
 };
 
 TEST(SignatureText, ParseErrors) {
@@ -403,6 +409,22 @@ TEST(SignatureText, ParseErrors) {
     }
 }
 
+// Types nest at most 256 levels (abi/type.cpp, kMaxNesting): deeper text is
+// an error at the opening brace, not a stack overflow.
+TEST(SignatureText, NestingDeeperThan256LevelsIsAnError) {
+    auto nested = [](int levels) {
+        return "sysv64 void(" + std::string(size_t(levels), '{') + "i32" +
+               std::string(size_t(levels), '}') + ")";
+    };
+    EXPECT_TRUE(parse_signature(nested(256)).ok());
+    auto deep = parse_signature(nested(257));
+    ASSERT_FALSE(deep.ok());
+    EXPECT_TRUE(contains(deep.error().message, "256 levels")) << deep.error().message;
+    auto huge = parse_signature(nested(100000));
+    ASSERT_FALSE(huge.ok());
+    EXPECT_TRUE(contains(huge.error().message, "256 levels")) << huge.error().message;
+}
+
 TEST(SignatureText, ParseTypeRejectsTrailingText) {
     auto t = parse_type("{i8, f32} x");
     ASSERT_FALSE(t.ok());
@@ -420,6 +442,9 @@ const ErrorCase kClassifyErrors[] = {
      "win64 long double result: GCC's ms_abi returns it through a hidden pointer, Clang's in "
      "st(0), MSVC has none: refused"},
     {"windows win64 f80(f64)", {"result", "f80"}, "the same on the Windows platform"},
+    {"sysv64 void([1073741824 x i8], [1073741824 x i8])",
+     {"argument 0", "512 MiB"},
+     "arguments whose stack offsets would not fit 32 bits (found by fuzzing)"},
 };
 
 TEST(SignatureText, ClassifyErrors) {
