@@ -29,24 +29,50 @@ Class merge(Class a, Class b) {
 
 using Eightbytes = std::array<Class, 2>;
 
-// Classifies every scalar leaf of `t` placed at byte `offset` of the value.
-void classify_leaves(const Type& t, uint64_t offset, Eightbytes& eb) {
+// psABI 3.2.3 step 5 (post merger), rule (b): X87UP not preceded by X87
+// makes the object MEMORY.
+bool stray_x87up(const Eightbytes& eb) {
+    return eb[0] == Class::x87up || (eb[1] == Class::x87up && eb[0] != Class::x87);
+}
+
+void classify_leaves(const Type& t, uint64_t offset, Eightbytes& eb);
+
+// The members of aggregate `t` at byte `offset`, classified into eightbytes
+// of their own (at the value's eightbyte positions) and cleaned up as a
+// whole object before they are merged into `eb`. GCC (classify_argument's
+// final cleanup, run for every nested aggregate) and Clang (postMerge, run
+// for every record and array) apply the post-merger rules to each nested
+// aggregate, not only to the argument: in union{union{i8, f80}, [2 x i64]}
+// the inner union is INTEGER then X87UP, so MEMORY, and so is the argument,
+// although merging every leaf at once would give INTEGER, INTEGER.
+void classify_aggregate(const Type& t, uint64_t offset, Eightbytes& eb) {
+    Eightbytes own{Class::none, Class::none};
     switch (t.kind) {
     case Kind::Struct:
         for (const auto& f : t.fields)
-            classify_leaves(f.type, offset + f.offset, eb);
-        return;
+            classify_leaves(f.type, offset + f.offset, own);
+        break;
     case Kind::Union:
         // Each member overlaps the same eightbytes: merge them all.
         for (const auto& f : t.fields)
-            classify_leaves(f.type, offset, eb);
-        return;
-    case Kind::Array:
+            classify_leaves(f.type, offset, own);
+        break;
+    default:
         // Arrays are classified element by element.
         for (uint64_t i = 0; i < t.count; ++i)
-            classify_leaves(t.element(), offset + i * t.element().size, eb);
+            classify_leaves(t.element(), offset + i * t.element().size, own);
+        break;
+    }
+    if (stray_x87up(own)) own = {Class::memory, Class::memory};
+    eb[0] = merge(eb[0], own[0]);
+    eb[1] = merge(eb[1], own[1]);
+}
+
+// Classifies every scalar leaf of `t` placed at byte `offset` of the value.
+void classify_leaves(const Type& t, uint64_t offset, Eightbytes& eb) {
+    if (t.is_aggregate()) {
+        classify_aggregate(t, offset, eb);
         return;
-    default: break;
     }
     // psABI 3.2.3 step 1: an aggregate with unaligned fields is MEMORY.
     if (offset % Type::scalar(t.kind).align != 0) {
@@ -80,8 +106,7 @@ Classification classify_type(const Type& t) {
     classify_leaves(t, 0, c.eb);
     // Step 5 (post merger): any MEMORY eightbyte, or X87UP not preceded by
     // X87, makes the whole object MEMORY.
-    if (c.eb[0] == Class::memory || c.eb[1] == Class::memory ||
-        (c.eb[1] == Class::x87up && c.eb[0] != Class::x87) || c.eb[0] == Class::x87up)
+    if (c.eb[0] == Class::memory || c.eb[1] == Class::memory || stray_x87up(c.eb))
         c.eb = {Class::memory, Class::memory};
     return c;
 }

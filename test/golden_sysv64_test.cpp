@@ -177,6 +177,18 @@ const GoldenCase kSysV64Cases[] = {
     {"sysv64 union{f80, i64}()", "sysv64; sret rdi; ret sret->rax; stack 0",
      "union {long double; long}: eightbyte 0 merges X87 and INTEGER into INTEGER, leaving X87UP "
      "without X87 -> MEMORY (GCC and Clang return it through rdi)"},
+    {"sysv64 void(union{union{i8, f80}, [2 x i64]}, i32)",
+     "sysv64; a0 sp+0; a1 rdi; ret void; stack 16",
+     "the post-merger rules apply to each nested aggregate: the inner union is INTEGER then "
+     "X87UP, so MEMORY, and so is the outer one, although merging all its leaves gives "
+     "INTEGER, INTEGER (GCC and Clang read it at 16(%rsp) and the i32 in edi; found by the "
+     "differential soak)"},
+    {"sysv64 void(union{f80, [2 x i64]}, i32)",
+     "sysv64; a0 rdi[0:8] rsi[8:8]; a1 rdx; ret void; stack 0",
+     "one union of f80 and [2 x i64]: INTEGER merges over X87 and X87UP (rule c before d), "
+     "so two GPRs (GCC and Clang)"},
+    {"sysv64 union{union{i8, f80}, [2 x i64]}()", "sysv64; sret rdi; ret sret->rax; stack 0",
+     "the same nested union as a result: MEMORY"},
     {"sysv64 {i64, i64, i64}(i64, {i64, i64, i64}, i64)",
      "sysv64; sret rdi; a0 rsi; a1 sp+0; a2 rdx; ret sret->rax; stack 24",
      "a MEMORY result takes rdi for the buffer, so the first integer argument moves to rsi; the "
