@@ -1171,6 +1171,18 @@ def rounded(obj):
     return obj
 
 
+def repo_relative(obj):
+    """Paths inside the checkout written relative to it: the committed report
+    must not name the machine's directories."""
+    if isinstance(obj, str):
+        return obj.replace(REPO + os.sep, "") if REPO + os.sep in obj else obj
+    if isinstance(obj, dict):
+        return {k: repo_relative(v) for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [repo_relative(v) for v in obj]
+    return obj
+
+
 def dumps(obj, indent=0, width=160):
     """JSON, one line per object that fits in `width` (a figure, a ratio row), so
     that the committed file stays small and its diffs readable."""
@@ -1371,7 +1383,7 @@ def main():
     if not args.no_charts:
         charts(doc, out_dir)
     with open(os.path.join(out_dir, "results.json"), "w") as f:
-        f.write(dumps(rounded(doc)) + "\n")
+        f.write(dumps(repo_relative(rounded(doc))) + "\n")
     with open(os.path.join(out_dir, "results.md"), "w") as f:
         f.write(md_full(doc, out_dir))
     if not args.quiet:
