@@ -25,6 +25,12 @@
 //   CTABI_DIFF_COUNT   random cases per compiler and convention (default 1000)
 //   CTABI_DIFF_SEED    seed of the random cases (default: GenOptions'; printed)
 //   CTABI_DIFF_JOBS    parallel compiler processes (default: the CPU count)
+//   CTABI_DIFF_CHUNK   cases per generated C file (default: enough files to
+//                      keep the compilers busy, at most kMaxChunk cases each
+//                      so that a long run's compiler memory stays bounded)
+//   CTABI_DIFF_OPT     the peers' optimisation flags, split at spaces
+//                      (default: GCC -O1 -foptimize-sibling-calls, Clang
+//                      -O2; see default_opt)
 //   CTABI_DIFF_KEEP    keep the generated files even when all cases pass
 //   CTABI_DIFF_REPORT  failing cases listed in full (default 20)
 //   CTABI_DIFF_ONLY    run case I alone (same seed and count: the same case)
@@ -459,6 +465,21 @@ const char* const kStatusNames[] = {
 #endif
 
 constexpr uint32_t kDefaultCount = 1000;
+// Cases per C file at most (a compiler holds a few hundred MB for 500).
+constexpr uint32_t kMaxChunk = 500;
+// The peers' optimisation: GCC at -O1 with sibling calls, Clang at -O2.
+// The code the ABI fixes (where a callee finds its arguments, what a caller
+// passes and expects back, the call sequence) is the same at -O1 as at -O2,
+// and GCC's -O1 keeps what the checks rely on: values live in registers with
+// whatever upper bits the compiler leaves there, the same (rare) inlining
+// of check_ret_<i> into the C callers, and, with -foptimize-sibling-calls
+// (otherwise -O2 only), pt_<i> tail-calling the callee. It compiles the
+// generated code in about 60% of -O2's time, and compiling is nearly all of
+// a run's time. Clang's -O1 saves nothing measurable, so Clang keeps -O2
+// (with its callees relying on the caller's widening of narrow integers).
+const char* default_opt(const std::string& compiler_name) {
+    return compiler_name == "gcc" ? "-O1 -foptimize-sibling-calls" : "-O2";
+}
 constexpr size_t kMaxResult = 512; // bytes; the generator's largest is about 340
 
 uint64_t env_u64(const char* name, uint64_t fallback) {
@@ -469,6 +490,10 @@ uint64_t env_u64(const char* name, uint64_t fallback) {
 std::string env_str(const char* name, const char* fallback) {
     const char* v = std::getenv(name);
     return v && *v ? v : fallback;
+}
+
+std::string opt_flags(const char* compiler_name) {
+    return env_str("CTABI_DIFF_OPT", default_opt(compiler_name));
 }
 
 // ---------------------------------------------------------------------------
@@ -1087,12 +1112,20 @@ void build_library(const Params& p, const ctabi_diff::GenOptions& options, unsig
     const auto peer = std::strcmp(p.compiler_name, "clang") == 0 ? ctabi_diff::Peer::clang
                                                                  : ctabi_diff::Peer::gcc;
     const auto flags = ctabi_diff::peer_flags(p.conv, p.platform, peer);
+    std::vector<std::string> opt;
+    {
+        std::istringstream words(opt_flags(p.compiler_name));
+        for (std::string w; words >> w;)
+            opt.push_back(w);
+    }
     std::vector<Job> compile;
     std::vector<std::string> objects;
     for (size_t k = 0; k < gen->sources.size(); ++k) {
         std::string stem = (*dir / ("part" + std::to_string(k))).string();
         std::ofstream(stem + ".c") << gen->sources[k];
-        Job job{{p.compiler, "-O2", "-fPIC", "-w"}, stem + ".log"};
+        Job job{{p.compiler}, stem + ".log"};
+        job.argv.insert(job.argv.end(), opt.begin(), opt.end());
+        job.argv.insert(job.argv.end(), {"-fPIC", "-w"});
         job.argv.insert(job.argv.end(), flags.begin(), flags.end());
         job.argv.insert(job.argv.end(), {"-c", "-o", stem + ".o", stem + ".c"});
         compile.push_back(std::move(job));
@@ -1128,8 +1161,13 @@ void run_differential(const Params& p) {
     unsigned jobs = unsigned(env_u64("CTABI_DIFF_JOBS", std::thread::hardware_concurrency()));
     jobs = std::max(1u, jobs);
     bool keep = env_u64("CTABI_DIFF_KEEP", 0) != 0;
-    // A few chunks per compiler process, so all CPUs stay busy.
-    options.chunk_size = p.fixed ? 0 : std::max<uint32_t>(50, options.count / (2 * jobs) + 1);
+    // A few chunks per compiler process, so all CPUs stay busy, and none
+    // too large.
+    options.chunk_size =
+        p.fixed ? 0
+                : uint32_t(env_u64(
+                      "CTABI_DIFF_CHUNK",
+                      std::min(kMaxChunk, std::max<uint32_t>(50, options.count / (2 * jobs) + 1))));
     const bool i386 = ctabi_diff::is_i386(p.conv);
 
     std::string where = std::string(p.compiler_name) + ", " +
@@ -1138,7 +1176,8 @@ void run_differential(const Params& p) {
                         (p.fixed ? ", fixed cases"
                                  : ", seed " + std::to_string(options.seed) + ", count " +
                                        std::to_string(options.count));
-    std::printf("[ diff     ] %s (%s)\n", where.c_str(), p.compiler.c_str());
+    std::printf("[ diff     ] %s (%s %s)\n", where.c_str(), p.compiler.c_str(),
+                opt_flags(p.compiler_name).c_str());
     std::fflush(stdout);
 
     ctabi_diff::Generated gen;

@@ -643,6 +643,60 @@ void adjust_i386(GSig& sig, Rng& rng, Peer peer) {
     peer_fixups(sig, peer);
 }
 
+// ---------------------------------------------------------------------------
+// System V: where GCC, as a peer, differs from the psABI (and Clang, and
+// ctabi).
+
+// Walks the scalar leaves of t (at offset base in the outermost aggregate):
+// *any when one is not at a multiple of its alignment, *first_elements when
+// such a leaf is also reached taking only element 0 of every array.
+void unaligned_leaves(const GType& t, uint64_t base, bool first, bool* any, bool* first_elements) {
+    switch (t.k) {
+    case GType::K::scalar:
+        if (base % scalar_align(t.s) != 0) {
+            *any = true;
+            if (first) *first_elements = true;
+        }
+        return;
+    case GType::K::array:
+        for (uint32_t k = 0; k < t.count; ++k)
+            unaligned_leaves(t.elem(), base + k * t.elem().size, first && k == 0, any,
+                             first_elements);
+        return;
+    case GType::K::record:
+        for (size_t i = 0; i < t.m.size(); ++i)
+            unaligned_leaves(t.m[i], base + t.off[i], first, any, first_elements);
+        return;
+    case GType::K::uni:
+        for (const auto& x : t.m)
+            unaligned_leaves(x, base, first, any, first_elements);
+        return;
+    }
+}
+
+// An aggregate of at most 16 bytes whose only unaligned leaves sit in array
+// elements after the first. psABI 3.2.3 makes an aggregate with an unaligned
+// field MEMORY, and so do Clang and ctabi; GCC 12's classify_argument
+// classifies an array by its first element alone, at the array's offset, so
+// it never sees those leaves and passes (and returns) the aggregate in
+// registers: `{[2 x {f32 @0, bool @4 | size 5 align 1}]}`, whose second
+// float is at offset 5, goes in rdi:rsi from GCC, in memory from Clang.
+bool gcc_misses_unaligned(const GType& t) {
+    if (!t.is_aggregate() || t.size > 16) return false;
+    bool any = false, first_elements = false;
+    unaligned_leaves(t, 0, true, &any, &first_elements);
+    return any && !first_elements;
+}
+
+// Keeps out of a System V signature what GCC passes otherwise than the
+// psABI (gcc_misses_unaligned): a double instead. Clang's fixed cases pin it.
+void peer_fixups_sysv64(GSig& sig, Peer peer) {
+    if (sig.conv != Conv::sysv64 || peer != Peer::gcc) return;
+    for (auto& a : sig.args)
+        if (gcc_misses_unaligned(a)) a = scalar(S::F64);
+    if (!sig.ret_void && gcc_misses_unaligned(sig.ret)) sig.ret = scalar(S::F64);
+}
+
 GSig random_signature(Rng& rng, Conv conv, Platform platform, Peer peer) {
     GSig sig;
     sig.conv = conv;
@@ -707,6 +761,7 @@ GSig random_signature(Rng& rng, Conv conv, Platform platform, Peer peer) {
         }
     }
     if (is_i386(conv)) adjust_i386(sig, rng, peer);
+    peer_fixups_sysv64(sig, peer);
     return sig;
 }
 
@@ -1753,7 +1808,18 @@ const std::vector<std::string>& fixed_x64(Conv conv) {
 } // namespace
 
 std::vector<std::string> fixed_signatures(Conv conv, Platform platform, Peer peer) {
-    if (!is_i386(conv)) return fixed_x64(conv);
+    if (!is_i386(conv)) {
+        std::vector<std::string> list = fixed_x64(conv);
+        // Arrays whose later elements hold unaligned leaves: MEMORY (psABI,
+        // Clang, ctabi), in registers from GCC (gcc_misses_unaligned).
+        if (conv == Conv::sysv64 && peer == Peer::clang)
+            for (const char* text : {"sysv64 {[2 x {f32 @0, bool @4 | size 5 align 1}]}("
+                                     "{[2 x {f32 @0, bool @4 | size 5 align 1}]}, i64, f32)",
+                                     "sysv64 i32({[3 x {i16 @0, i8 @2 | size 3 align 1}]}, i32, "
+                                     "{i32, [2 x {f32 @0, i8 @4, i8 @5 | size 6 align 2}]})"})
+                list.push_back(text);
+        return list;
+    }
     std::vector<std::string> list;
     const bool windows = platform == Platform::windows;
     const uint8_t any = windows ? kWindows : kLinux, gcc = windows ? kWindowsGcc : kLinuxGcc;
@@ -1783,10 +1849,11 @@ bool generate(const GenOptions& options, Generated* out, std::string* error) {
                 *error = "fixed signature of the wrong convention: " + list[i];
                 return false;
             }
-            if (is_i386(sig.conv)) {
+            {
                 // The list must be valid for the peer as written.
                 GSig fitted = sig;
-                peer_fixups(fitted, options.peer);
+                if (is_i386(sig.conv)) peer_fixups(fitted, options.peer);
+                peer_fixups_sysv64(fitted, options.peer);
                 if (text(fitted) != text(sig)) {
                     *error = "fixed signature hits a known peer difference: " + list[i];
                     return false;

@@ -4,7 +4,8 @@
 //               [--peer gcc|clang] [--fixed] [--only I] [-o FILE] [--list]
 //
 // CONV: sysv64, win64, cdecl, stdcall, fastcall, thiscall. Compile the output
-// with `cc -O2 -fPIC -shared -w` and, for i386 conventions, the flags
+// with `cc -O2 -fPIC -shared -w` (the harness compiles with GCC at -O1
+// -foptimize-sibling-calls) and, for i386 conventions, the flags
 // --flags prints (the peer's: -m32 and the Windows rules' flags). --list prints the
 // signatures (one per line, case order) instead of the C file; --only I
 // writes case I alone (the same case as in the full run).
