@@ -187,6 +187,11 @@ const GoldenCase kSysV64Cases[] = {
      "sysv64; a0 rdi[0:8] rsi[8:8]; a1 rdx; ret void; stack 0",
      "one union of f80 and [2 x i64]: INTEGER merges over X87 and X87UP (rule c before d), "
      "so two GPRs (GCC and Clang)"},
+    {"sysv64 void({[2 x {f32 @0, bool @4 | size 5 align 1}]}, i64)",
+     "sysv64; a0 sp+0; a1 rdi; ret void; stack 16",
+     "an unaligned field in a later array element makes the aggregate MEMORY (psABI 3.2.3 "
+     "step 1; Clang reads it from the stack): GCC 12 classifies an array by its first element "
+     "only and passes it in rdi:rsi, so the differential harness keeps it from GCC peers"},
     {"sysv64 union{union{i8, f80}, [2 x i64]}()", "sysv64; sret rdi; ret sret->rax; stack 0",
      "the same nested union as a result: MEMORY"},
     {"sysv64 {i64, i64, i64}(i64, {i64, i64, i64}, i64)",
