@@ -60,7 +60,6 @@ import argparse
 import ctypes
 import datetime
 import gc
-import itertools
 import json
 import os
 import platform
@@ -136,23 +135,10 @@ def values(family, n):
     return pairs, expect
 
 
-def make_loop(nargs):
-    """A fresh function `loop(f, a0, ..., n)` calling f(a0, ...) n times."""
-    names = ", ".join("a%d" % i for i in range(nargs))
-    src = ("def loop(f, %s, n, repeat=repeat):\n"
-           "    for _ in repeat(None, n):\n"
-           "        f(%s)\n") % (names, names)
-    ns = {"repeat": itertools.repeat}
-    exec(compile(src, "<loop>", "exec"), ns)
-    return ns["loop"]
-
-
-def make_empty_loop():
-    ns = {"repeat": itertools.repeat}
-    exec(compile("def loop(n, repeat=repeat):\n"
-                 "    for _ in repeat(None, n):\n"
-                 "        pass\n", "<loop>", "exec"), ns)
-    return ns["loop"]
+# The timing loops are bench/python's: one freshly compiled loop per
+# contender, so no two share a call site's specialization.
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "python"))
+from bench import make_empty_loop, make_loop  # noqa: E402
 
 
 class Contender:
