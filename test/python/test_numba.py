@@ -155,6 +155,31 @@ def test_struct_by_value_from_records_and_back(lib, name):
     assert _same(arr, _as_array(values, t))
 
 
+def test_structure_subclasses_are_laid_out_with_their_bases_fields(lib):
+    """A ctypes subclass's fields follow its base's: the record numba gets
+    for it has both, and the C side sees the whole structure."""
+
+    class MixBase(C.Structure):
+        _fields_ = [("a", C.c_long)]
+
+    class MixSub(MixBase):
+        _fields_ = [("b", C.c_double)]
+
+    dt = cn._dtype_of(MixSub, "test")
+    assert dt.names == ("a", "b") and dt.fields["b"][1] == 8 and dt.itemsize == 16
+    ssum = _thunk(lib, "SMix_sum", [MixSub], C.c_double)
+    make = _thunk(lib, "SMix_make", [C.c_long, C.c_double], MixSub)
+
+    @numba.njit
+    def f(a):
+        made = make(4, 0.5)
+        return ssum(a[0]), made.a, made.b
+
+    a = np.zeros(1, dt)
+    a[0]["a"], a[0]["b"] = 3, 0.25
+    assert f(a) == (5.5, 4, 0.5)
+
+
 def test_records_made_in_jitted_code_and_struct_results(lib):
     make = _thunk(lib, "S2d_make", [C.c_double, C.c_double], ct.S2d)
     ssum = _thunk(lib, "S2d_sum", [ct.S2d], C.c_double)

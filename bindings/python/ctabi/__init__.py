@@ -85,10 +85,14 @@ def signature_of(argtypes, restype, abi=None, fixed_args=None):
     conv = _check_abi(abi)
     rtext = result_kind(restype)[0]
     texts = [arg_kind(t, i)[0] for i, t in enumerate(argtypes)]
+    return _signature_text(conv, rtext, texts, fixed_args)
+
+
+def _signature_text(conv, rtext, texts, fixed_args):
     if fixed_args is not None:
         if not 0 <= fixed_args <= len(texts):
             raise ValueError("fixed_args=%d, but there are %d argtypes" % (fixed_args, len(texts)))
-        texts.insert(fixed_args, "...")
+        texts = texts[:fixed_args] + ["..."] + texts[fixed_args:]
     return "%s %s(%s)" % (conv, rtext, ", ".join(texts))
 
 
@@ -132,7 +136,7 @@ def thunk(cfunc, *, abi=None, release_gil=None, fixed_args=None):
         rtext, rkind = result_kind(restype)
     except UnsupportedType as e:
         raise UnsupportedType("%s: %s" % (name, e)) from None
-    signature = signature_of(argtypes, restype, conv, fixed_args)
+    signature = _signature_text(conv, rtext, [text for text, _ in kinds], fixed_args)
     # Hand values the fast path does not take to ctypes, unless ctypes would
     # call this function wrongly (another convention, variadic, or values
     # ctypes itself passes wrongly).
@@ -241,14 +245,15 @@ def callback(functype, pyfunc, *, abi=None):
     restype = functype._restype_
     conv = _check_abi(abi, getattr(functype, "_flags_", None))
     try:
-        arg_kinds = [result_kind(t)[1] for t in argtypes]
-        if restype is None:
-            res_kind = "void"
-        else:
-            res_kind = arg_kind(restype, 0)[1]
+        # The arguments are converted as results are (C to Python), the
+        # result as an argument is (Python to C).
+        args = [result_kind(t) for t in argtypes]
+        rtext = result_kind(restype)[0]
+        res_kind = "void" if restype is None else arg_kind(restype, 0)[1]
     except UnsupportedType as e:
         raise UnsupportedType("callback: %s" % e) from None
-    signature = signature_of(argtypes, restype, conv)
+    arg_kinds = [kind for _, kind in args]
+    signature = _signature_text(conv, rtext, [text for text, _ in args], None)
     try:
         owner = _ctabi.make_callback(signature, argtypes, arg_kinds, restype, res_kind, pyfunc)
     except TypeError as e:

@@ -11,6 +11,7 @@ is C++ (_ctabi). A ctypes type maps to
 
 import ctypes
 import types
+import weakref
 
 # ctypes' simple type codes (the `_type_` of _SimpleCData subclasses).
 _INT_CODES = "bBhHiIlLqQ"
@@ -84,6 +85,16 @@ def _is_funcptr(t):
     return isinstance(t, type) and issubclass(t, ctypes._CFuncPtr)
 
 
+# The text of each complete structure or union type, and whether ctypes
+# mishandles it (see ctypes_mishandles). Both follow from the layout alone,
+# and ctypes makes a layout final once _fields_ is set (setting it again
+# raises "_fields_ is final", and so does setting the _fields_ of a type used
+# as a field), so each type is mapped once. Weak keys: a program that makes
+# types on the fly does not keep them alive. Incomplete and empty types are
+# errors, and never stored.
+_AGGREGATES = weakref.WeakKeyDictionary()
+
+
 def value_text(t, where):
     """The signature text of a ctypes type held by value (as a field, or an
     argument or result passed by value)."""
@@ -94,30 +105,59 @@ def value_text(t, where):
     if _is_array(t):
         return "[%d x %s]" % (t._length_, value_text(t._type_, where))
     if _is_aggregate(t):
-        fields = getattr(t, "_fields_", None)
-        if fields is None:
-            raise UnsupportedType("%s: %s has no _fields_ (an incomplete type)" % (where, _type_name(t)))
-        if not fields or ctypes.sizeof(t) == 0:
-            raise UnsupportedType("%s: %s is empty; C has no empty structures or unions to pass"
-                                  % (where, _type_name(t)))
-        parts = []
-        for f in fields:
-            name, ftype = f[0], f[1]
-            if len(f) > 2:
-                raise UnsupportedType(
-                    "%s: %s.%s is a bitfield; bitfields cannot be passed by value"
-                    % (where, _type_name(t), name))
-            sub = value_text(ftype, "%s: field %s.%s" % (where, _type_name(t), name))
-            if issubclass(t, ctypes.Union):
-                parts.append(sub)
-            else:
-                parts.append("%s @%d" % (sub, getattr(t, name).offset))
-        layout = " | size %d align %d" % (ctypes.sizeof(t), ctypes.alignment(t))
-        body = ", ".join(parts)
-        if issubclass(t, ctypes.Union):
-            return "union{%s%s}" % (body, layout)
-        return "{%s%s}" % (body, layout)
+        return _aggregate(t, where)[0]
     raise UnsupportedType("%s: %r is not a ctypes type" % (where, t))
+
+
+def _aggregate(t, where):
+    """(text, mishandled) of a structure or union type, mapped once it is
+    final: a subclass that has no _fields_ of its own is laid out as its
+    base until it is given some, so it is mapped afresh each time."""
+    known = _AGGREGATES.get(t)
+    if known is None:
+        known = (_aggregate_text(t, where), _mishandled(t))
+        if "_fields_" in vars(t):
+            _AGGREGATES[t] = known
+    return known
+
+
+def fields_of(t):
+    """All fields of a structure or union type, in layout order: ctypes
+    lays out a subclass as its base's fields followed by its own _fields_
+    (None when no class of it has _fields_: an incomplete type)."""
+    fields = None
+    for klass in reversed(t.__mro__):
+        own = vars(klass).get("_fields_")
+        if own is not None and _is_aggregate(klass):
+            fields = (fields or []) + list(own)
+    return fields
+
+
+def _aggregate_text(t, where):
+    fields = fields_of(t)
+    if fields is None:
+        raise UnsupportedType("%s: %s has no _fields_ (an incomplete type)" % (where, _type_name(t)))
+    if not fields or ctypes.sizeof(t) == 0:
+        raise UnsupportedType("%s: %s is empty; C has no empty structures or unions to pass"
+                              % (where, _type_name(t)))
+    union = issubclass(t, ctypes.Union)
+    parts = []
+    for f in fields:
+        name, ftype = f[0], f[1]
+        if len(f) > 2:
+            raise UnsupportedType(
+                "%s: %s.%s is a bitfield; bitfields cannot be passed by value"
+                % (where, _type_name(t), name))
+        sub = value_text(ftype, "%s: field %s.%s" % (where, _type_name(t), name))
+        if union:
+            parts.append(sub)
+        else:
+            parts.append("%s @%d" % (sub, getattr(t, name).offset))
+    layout = " | size %d align %d" % (ctypes.sizeof(t), ctypes.alignment(t))
+    body = ", ".join(parts)
+    if union:
+        return "union{%s%s}" % (body, layout)
+    return "{%s%s}" % (body, layout)
 
 
 def ctypes_mishandles(t):
@@ -127,9 +167,14 @@ def ctypes_mishandles(t):
     never be handed back to ctypes."""
     if not _is_aggregate(t):
         return False
+    known = _AGGREGATES.get(t)
+    return known[1] if known is not None else _mishandled(t)
+
+
+def _mishandled(t):
     if issubclass(t, ctypes.Union):
         return True
-    for f in t._fields_:
+    for f in fields_of(t) or ():
         ftype = f[1]
         if _is_array(ftype) or ctypes_mishandles(ftype):
             return True
@@ -138,15 +183,17 @@ def ctypes_mishandles(t):
     return False
 
 
+_CTYPES_BASES = (ctypes._SimpleCData, ctypes.Structure, ctypes.Union, ctypes.Array, ctypes._Pointer,
+                 ctypes._CFuncPtr)
+
+
 def _has_own_from_param(t):
-    """True when a ctypes type (or a base of it) defines from_param in
-    Python: its conversions are its own business. ctypes' own from_param
-    methods (c_char_p's, POINTER types', ...) are built in."""
-    for klass in t.__mro__:
-        own = vars(klass).get("from_param")
-        if isinstance(own, (classmethod, staticmethod, types.FunctionType)):
-            return True
-    return False
+    """True when the from_param ctypes calls for type t (the one attribute
+    lookup finds: in t, its bases or its metaclass) is not one of ctypes'
+    own, which are all built in (c_char_p's, POINTER types', Structure's,
+    ...): its conversions are then its own business."""
+    own = getattr(t, "from_param", None)
+    return own is not None and not isinstance(own, types.BuiltinMethodType)
 
 
 def arg_kind(t, index):
@@ -154,7 +201,7 @@ def arg_kind(t, index):
     where = "argument %d" % (index + 1)
     if not isinstance(t, type):
         raise UnsupportedType("%s: argtypes entry %r is not a type" % (where, t))
-    if _has_own_from_param(t):
+    if issubclass(t, _CTYPES_BASES) and _has_own_from_param(t):
         return value_text(t, where) if not _is_array(t) else "ptr", "custom"
     if _is_simple(t):
         return _simple_text(t), simple_kind(t)

@@ -33,7 +33,7 @@ from numba.core.typing.templates import signature as _signature
 from numba.np import numpy_support
 
 from . import _ctabi
-from ._ctypes_map import _INT_CODES, _SIGNED, _has_own_from_param, has_paramflags
+from ._ctypes_map import _INT_CODES, _SIGNED, _has_own_from_param, fields_of, has_paramflags
 
 _HELPERS = _ctabi.numba_helpers()
 _I8P = ir.IntType(8).as_pointer()
@@ -172,8 +172,12 @@ def _dtype_of(t, where):
     if isinstance(t, type) and issubclass(t, ctypes.Array):
         return np.dtype((_dtype_of(t._type_, where), (t._length_,)))
     if isinstance(t, type) and issubclass(t, (ctypes.Structure, ctypes.Union)):
+        fields = fields_of(t)
+        if not fields:
+            raise TypingError("%s: %s has no fields (an incomplete or empty type)"
+                              % (where, _type_name(t)))
         names, formats, offsets = [], [], []
-        for f in t._fields_:
+        for f in fields:
             if len(f) > 2:
                 raise TypingError("%s: %s.%s is a bitfield" % (where, _type_name(t), f[0]))
             names.append(f[0])
