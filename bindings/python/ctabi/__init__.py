@@ -72,8 +72,11 @@ def _is_host_abi(conv):
     return conv == _HOST_ABI
 
 
-def _name_of(cfunc):
-    return getattr(cfunc, "__name__", None) or "<C function at %#x>" % _address_of(cfunc)
+def _name_of(cfunc, address=None):
+    name = getattr(cfunc, "__name__", None)
+    if name:
+        return name
+    return "<C function at %#x>" % (_address_of(cfunc) if address is None else address)
 
 
 def _address_of(cfunc):
@@ -119,7 +122,8 @@ def thunk(cfunc, *, abi=None, release_gil=None, fixed_args=None):
     """
     if not isinstance(cfunc, _ctypes._CFuncPtr):
         cfunc = _ctypes_function_of(cfunc)
-    name = _name_of(cfunc)
+    address = _address_of(cfunc)
+    name = _name_of(cfunc, address)
     argtypes = cfunc.argtypes
     if argtypes is None:
         raise TypeError("%s: argtypes is not set; ctabi builds a thunk for one signature, so set "
@@ -128,7 +132,6 @@ def thunk(cfunc, *, abi=None, release_gil=None, fixed_args=None):
     restype = cfunc.restype
     flags = cfunc._flags_
     conv = _check_abi(abi, flags)
-    address = _address_of(cfunc)
     if not address:
         raise ValueError("%s: the function pointer is NULL" % name)
     try:

@@ -165,10 +165,13 @@ def ctypes_mishandles(t):
     wrongly on x86-64: a union, or a structure holding an array, a union or
     a field off its natural alignment (_pack_). Calls with such values must
     never be handed back to ctypes."""
+    if type(t) in _AGGREGATE_METAS:
+        known = _AGGREGATES.get(t)
+        if known is not None:
+            return known[1]
     if not _is_aggregate(t):
         return False
-    known = _AGGREGATES.get(t)
-    return known[1] if known is not None else _mishandled(t)
+    return _mishandled(t)
 
 
 def _mishandled(t):
@@ -196,8 +199,43 @@ def _has_own_from_param(t):
     return own is not None and not isinstance(own, types.BuiltinMethodType)
 
 
+def _simple_args():
+    """(text, kind) of each simple type code of this interpreter."""
+    known = {}
+    for code in "?cbBhHiIlLqQfdguzZPOv":
+        try:
+            t = type("c_" + code, (ctypes._SimpleCData,), {"_type_": code})
+        except (AttributeError, TypeError, ValueError):  # a code this build lacks
+            continue
+        known[code] = (_simple_text(t), simple_kind(t))
+    return known
+
+
+# The common argtypes, found by the type of the type (ctypes' own
+# metaclasses; a type with another metaclass takes the general path below)
+# once its from_param is ctypes' own: what the general path gives, looked up.
+_SIMPLE_ARGS = _simple_args()
+_SIMPLE_META = type(ctypes.c_int)
+_FIXED_ARGS = {type(ctypes.POINTER(ctypes.c_int)): ("ptr", "pointer"),
+               type(ctypes.CFUNCTYPE(None)): ("ptr", "funcptr"),
+               type(ctypes.c_int * 1): ("ptr", "array")}
+_AGGREGATE_METAS = (type(ctypes.Structure), type(ctypes.Union))
+
+
 def arg_kind(t, index):
     """(signature text, kind name) of argument `index` (0-based)."""
+    meta = type(t)
+    if meta is _SIMPLE_META:
+        known = _SIMPLE_ARGS.get(t._type_)
+        if known is not None and not _has_own_from_param(t):
+            return known
+    elif meta in _FIXED_ARGS:
+        if not _has_own_from_param(t):
+            return _FIXED_ARGS[meta]
+    elif meta in _AGGREGATE_METAS:
+        known = _AGGREGATES.get(t)
+        if known is not None and not _has_own_from_param(t):
+            return known[0], "aggregate"
     where = "argument %d" % (index + 1)
     if not isinstance(t, type):
         raise UnsupportedType("%s: argtypes entry %r is not a type" % (where, t))
