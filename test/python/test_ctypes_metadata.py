@@ -179,3 +179,16 @@ def test_repeated_thunks_agree(lib):
     again = ctabi.thunk(fn(lib, "SMix_mid", [c_int, MixSub, c_double], c_double))
     assert first.signature == again.signature
     assert first(1, MixSub(2, 3.0), 4.0) == again(1, MixSub(2, 3.0), 4.0)
+
+
+def test_a_thunk_keeps_the_metadata_it_was_made_with(lib):
+    """A thunk is specialised to the argtypes and restype the function had
+    when it was made: changing them on the ctypes function afterwards does
+    not change the thunk (make a new one)."""
+    f = fn(lib, "int_to_double", [c_int], c_double)
+    t = ctabi.thunk(f)
+    f.argtypes = [c_double]
+    f.restype = c_int
+    assert tuple(t.argtypes) == (c_int,) and t.restype is c_double
+    assert t(7) == 7.0
+    assert ctabi.thunk(f).signature == "sysv64 i32(f64)"
