@@ -192,3 +192,14 @@ def test_a_thunk_keeps_the_metadata_it_was_made_with(lib):
     assert tuple(t.argtypes) == (c_int,) and t.restype is c_double
     assert t(7) == 7.0
     assert ctabi.thunk(f).signature == "sysv64 i32(f64)"
+
+
+def test_zero_length_array_field_is_refused_by_name(lib):
+    class Tail(Structure):
+        _fields_ = [("n", c_int), ("items", c_int * 0)]
+
+    with pytest.raises(ctabi.UnsupportedType,
+                       match=r"argument 1: field Tail.items: c_int_Array_0 is a zero-length array"):
+        ctabi.thunk(fn(lib, "S2i_sum", [Tail], c_double))
+    # By pointer it is an ordinary structure.
+    assert ctabi.signature_of([ctypes.POINTER(Tail)], None) == "sysv64 void(ptr)"

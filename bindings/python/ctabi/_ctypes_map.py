@@ -103,6 +103,11 @@ def value_text(t, where):
     if _is_pointer(t) or _is_funcptr(t):
         return "ptr"
     if _is_array(t):
+        if t._length_ == 0:
+            # ctabi's types have no zero-sized members, as ISO C has none (a
+            # zero-length array is a GNU C extension).
+            raise UnsupportedType("%s: %s is a zero-length array, which cannot be passed by "
+                                  "value" % (where, _type_name(t)))
         return "[%d x %s]" % (t._length_, value_text(t._type_, where))
     if _is_aggregate(t):
         return _aggregate(t, where)[0]
