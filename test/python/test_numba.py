@@ -465,6 +465,13 @@ def test_clear_typing_errors(lib):
     errcheck = _thunk(lib, "add_int", [C.c_int, C.c_int], C.c_int)
     errcheck = ctabi.thunk(fn(lib, "add_int", [C.c_int, C.c_int], C.c_int, errcheck=lambda r, f, a: r))
     assert "errcheck" in _typing_error(errcheck, 1, 2)
+
+    class Status(C.c_int):
+        _check_retval_ = staticmethod(lambda v: v.value)
+
+    checked = ctabi.thunk(fn(lib, "add_int", [C.c_int, C.c_int], Status))
+    assert checked(1, 2) == 3
+    assert "its restype Status has a _check_retval_" in _typing_error(checked, 1, 2)
     pyobj = ctabi.thunk(fn(lib, "ptr_echo", [C.py_object], C.c_void_p))
     assert "argument 1: py_object" in _typing_error(pyobj, 1)
 

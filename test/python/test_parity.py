@@ -8,7 +8,8 @@ import sys
 from ctypes import (POINTER, byref, c_bool, c_byte, c_char, c_char_p, c_double, c_float, c_int,
                     c_int8, c_int16, c_int32, c_int64, c_long, c_longdouble, c_longlong, c_short,
                     c_size_t, c_ssize_t, c_ubyte, c_uint, c_uint8, c_uint16, c_uint32, c_uint64,
-                    c_ulong, c_ulonglong, c_ushort, c_void_p, c_wchar, c_wchar_p, pointer, py_object)
+                    c_ulong, c_ulonglong, c_ushort, c_void_p, c_wchar, c_wchar_p, pointer, py_object,
+                    Structure)
 
 import pytest
 
@@ -554,6 +555,43 @@ def test_errcheck_raising(lib):
     with pytest.raises(Failed, match="negative: -1"):
         t(1, -2)
     assert_same(f, 1, -2)
+
+
+class Status(c_int):
+    """A restype with a result checker, as ctypes' HRESULT on Windows: ctypes
+    calls _check_retval_ with every result and returns what it returns."""
+
+    @staticmethod
+    def _check_retval_(value):
+        # A subclass of a simple type: the result is an instance of it.
+        assert type(value) is Status
+        if value.value < 0:
+            raise OSError("status %d" % value.value)
+        return ("ok", value.value)
+
+
+class Checked(Structure):
+    _fields_ = [("a", c_int), ("b", c_int)]
+
+    @classmethod
+    def _check_retval_(cls, value):
+        return (type(value).__name__, value.a, value.b)
+
+
+def test_restype_check_retval(lib):
+    f = fn(lib, "add_int", [c_int, c_int], Status)
+    t = ctabi.thunk(f)
+    assert t(2, 3) == ("ok", 5) == f(2, 3)
+    with pytest.raises(OSError, match="status -1"):
+        t(1, -2)
+    assert_same(f, 1, -2)
+    assert_same(f, 2, 3)
+    # The fallback path (a value ctabi hands to ctypes) gives the same.
+    assert_same(f, c_int(2), 3)
+    # Structures too; and the checker runs before errcheck.
+    g = fn(lib, "S2i_make", [c_int, c_int], Checked,
+           errcheck=lambda result, func, args: ("checked",) + result)
+    assert ctabi.thunk(g)(4, 5) == ("checked", "Checked", 4, 5) == g(4, 5)
 
 
 def test_errcheck_not_called_on_bad_arguments(lib):

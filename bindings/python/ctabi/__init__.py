@@ -171,10 +171,19 @@ def thunk(cfunc, *, abi=None, release_gil=None, fixed_args=None):
     try:
         return _ctabi.make_thunk(signature, address, argtypes, kind_names, restype, rkind, cfunc,
                                  cfunc.errcheck if hasattr(cfunc, "errcheck") else None,
-                                 bool(release_gil), bool(flags & _FUNCFLAG_USE_ERRNO), fallback,
+                                 _check_retval_of(restype), bool(release_gil), bool(flags & _FUNCFLAG_USE_ERRNO), fallback,
                                  always_ctypes, name)
     except TypeError as e:
         raise TypeError(_one_based(str(e))) from None
+
+
+def _check_retval_of(restype):
+    """The restype's _check_retval_, which ctypes calls with each converted
+    result (before errcheck), or None. ctypes looks it up when restype is
+    set (HRESULT's raises OSError for a failure code)."""
+    if restype is None:
+        return None
+    return getattr(restype, "_check_retval_", None)
 
 
 def _ctypes_function_of(obj):

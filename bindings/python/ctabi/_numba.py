@@ -402,8 +402,10 @@ def thunk_type_of(thunk):
     argtypes = tuple(thunk.argtypes)
     restype = thunk.restype
     errcheck = thunk.errcheck
+    check_retval = getattr(restype, "_check_retval_", None) if restype is not None else None
     paramflags = bool(has_paramflags(thunk.cfunc))
-    key = (thunk.signature, argtypes, restype, errcheck is not None, paramflags)
+    key = (thunk.signature, argtypes, restype, errcheck is not None, check_retval is not None,
+           paramflags)
     found = _TYPES.get(key)
     if found is not None:
         return found
@@ -411,6 +413,10 @@ def thunk_type_of(thunk):
     if errcheck is not None:
         problem = ("it has an errcheck (%r), a Python function that numba's nopython code cannot "
                    "call; build the thunk from a ctypes function without errcheck" % (errcheck,))
+    elif check_retval is not None:
+        problem = ("its restype %s has a _check_retval_ (%r), which ctypes calls with every "
+                   "result; numba's nopython code cannot call it"
+                   % (_type_name(restype), check_retval))
     elif paramflags:
         problem = ("its ctypes function has paramflags (output parameters), whose semantics "
                    "only ctypes' own call gives")

@@ -22,8 +22,8 @@ PyObject* g_thunk_type = nullptr;
 py::object make_thunk(const std::string& signature, uintptr_t address, py::tuple argtypes,
                       std::vector<std::string> kinds, py::object restype,
                       const std::string& result_kind, py::object cfunc, py::object errcheck,
-                      bool release_gil, bool use_errno, bool ctypes_fallback, bool always_ctypes,
-                      const std::string& name) {
+                      py::object check_retval, bool release_gil, bool use_errno,
+                      bool ctypes_fallback, bool always_ctypes, const std::string& name) {
     ThunkSpec spec;
     spec.signature = signature;
     spec.address = reinterpret_cast<const void*>(address);
@@ -33,6 +33,7 @@ py::object make_thunk(const std::string& signature, uintptr_t address, py::tuple
     spec.result_kind = result_kind;
     spec.cfunc = cfunc.ptr();
     spec.errcheck = errcheck.ptr();
+    spec.check_retval = check_retval.ptr();
     spec.release_gil = release_gil;
     spec.use_errno = use_errno;
     spec.ctypes_fallback = ctypes_fallback;

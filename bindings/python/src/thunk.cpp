@@ -16,7 +16,7 @@ namespace {
 
 // The common case, decided when the thunk is built: every argument an exact
 // int (compact) or float for an integer or floating C type, the result a
-// plain number or nothing, no errno or errcheck. Handled without the
+// plain number or nothing, no errno, _check_retval_ or errcheck. Handled without the
 // general conversions; anything else takes the general path.
 enum class FastCode : uint8_t { none, f64, f32, integer };
 enum class FastResult : uint8_t { none, unavailable, f64, f32, i32, i64, u32, u64 };
@@ -39,6 +39,7 @@ struct ThunkState {
     PyObject* restype = nullptr;
     PyObject* cfunc = nullptr;
     PyObject* errcheck = nullptr;
+    PyObject* check_retval = nullptr;
     PyObject* argtypes = nullptr;
     bool release_gil = true;
     bool use_errno = false;
@@ -64,6 +65,7 @@ struct ThunkState {
         Py_XDECREF(restype);
         Py_XDECREF(cfunc);
         Py_XDECREF(errcheck);
+        Py_XDECREF(check_retval);
         Py_XDECREF(argtypes);
     }
 };
@@ -324,6 +326,12 @@ __attribute__((noinline)) PyObject* general_call(const ThunkState& s, PyObject* 
         s.fn(result, buffer);
     }
     PyObject* r = convert_result(s.result_kind, s.result_type, s.restype, result);
+    if (r && s.check_retval) {
+        // As ctypes' GetResult: the restype's checker sees the result first.
+        PyObject* checked = PyObject_CallOneArg(s.check_retval, r);
+        Py_DECREF(r);
+        r = checked;
+    }
     if (!r || !s.errcheck) return r;
     PyObject* call_args = PyTuple_New(nargs);
     if (!call_args) {
@@ -375,6 +383,7 @@ int thunk_traverse(PyObject* self, visitproc visit, void* arg) {
     Py_VISIT(t->s->restype);
     Py_VISIT(t->s->cfunc);
     Py_VISIT(t->s->errcheck);
+    Py_VISIT(t->s->check_retval);
     Py_VISIT(t->s->argtypes);
     return 0;
 }
@@ -383,6 +392,7 @@ int thunk_clear(PyObject* self) {
     auto* t = reinterpret_cast<ThunkObject*>(self);
     if (!t->s) return 0;
     Py_CLEAR(t->s->errcheck);
+    Py_CLEAR(t->s->check_retval);
     return 0;
 }
 
@@ -620,6 +630,8 @@ PyObject* new_thunk(PyObject* type, const ThunkSpec& spec) {
     state->cfunc = Py_NewRef(spec.cfunc);
     state->errcheck =
         spec.errcheck && spec.errcheck != Py_None ? Py_NewRef(spec.errcheck) : nullptr;
+    state->check_retval =
+        spec.check_retval && spec.check_retval != Py_None ? Py_NewRef(spec.check_retval) : nullptr;
     state->argtypes = Py_NewRef(spec.argtypes);
     state->release_gil = spec.release_gil;
     state->use_errno = spec.use_errno;
@@ -634,8 +646,8 @@ PyObject* new_thunk(PyObject* type, const ThunkSpec& spec) {
     state->fast_def.ml_doc = "A C function called through ctabi (see Thunk.fast).";
 
     // The fast path's tables.
-    state->fast =
-        !state->use_errno && !state->errcheck && !state->always_ctypes && state->buffer_size <= 256;
+    state->fast = !state->use_errno && !state->errcheck && !state->check_retval &&
+                  !state->always_ctypes && state->buffer_size <= 256;
     for (size_t i = 0; i < state->args.size(); ++i) {
         const ArgSpec& a = state->args[i];
         FastArg f;

@@ -22,6 +22,9 @@ struct ThunkSpec {
     std::string result_kind;        // ResultKind name
     PyObject* cfunc = nullptr;      // the ctypes function (kept alive; ctypes fallback)
     PyObject* errcheck = nullptr;   // or None
+    // The restype's _check_retval_ (or None): ctypes calls it with the
+    // converted result, before errcheck, and returns what it returns.
+    PyObject* check_retval = nullptr;
     bool release_gil = true;
     bool use_errno = false;
     // Values the fast conversions do not take are handed to ctypes: the call
