@@ -8,15 +8,15 @@ import sys
 from ctypes import (POINTER, byref, c_bool, c_byte, c_char, c_char_p, c_double, c_float, c_int,
                     c_int8, c_int16, c_int32, c_int64, c_long, c_longdouble, c_longlong, c_short,
                     c_size_t, c_ssize_t, c_ubyte, c_uint, c_uint8, c_uint16, c_uint32, c_uint64,
-                    c_ulong, c_ulonglong, c_ushort, c_void_p, c_wchar, c_wchar_p, pointer, py_object,
-                    Structure)
+                    c_ulong, c_ulonglong, c_ushort, c_void_p, c_wchar, c_wchar_p, pointer,
+                    py_object, Structure)
 
 import pytest
 
 import ctabi
 from ctypes_types import (AGGREGATES, S2d, S2i, S24, SMix, SArr, aggregate_case, expected_fields,
                           make_value, weighted)
-from helpers import assert_same, fn, outcome
+from helpers import assert_same, both, fn, outcome
 
 # ---------------------------------------------------------------------------
 # Fundamental types
@@ -815,6 +815,45 @@ def test_gil(lib, pylib):
     assert tp() == 1
     assert ctabi.thunk(c, release_gil=False)() == 1
     assert ctabi.thunk(p, release_gil=True)() == 0
+
+
+def _python_api(name, argtypes, restype, errcheck=None):
+    f = getattr(ctypes.PyDLL(None), name)  # a fresh function object
+    f.argtypes, f.restype = argtypes, restype
+    if errcheck is not None:
+        f.errcheck = errcheck
+    return f
+
+
+def test_python_api_error_is_raised(lib, pylib):
+    """ctypes raises the Python error a PyDLL function set, dropping its
+    result, and calls neither _check_retval_ nor errcheck then."""
+    calls = []
+    as_long = _python_api("PyLong_AsLong", [py_object], c_long,
+                          errcheck=lambda r, f, a: calls.append(r) or r)
+    t = ctabi.thunk(as_long)
+    assert t(5) == 5 and as_long(5) == 5 and calls == [5, 5]
+    for bad in ("x", 2 ** 70):
+        expected, got = both(as_long, bad)
+        assert expected[0] == "raise" and got == expected
+    assert calls == [5, 5]
+    as_double = _python_api("PyFloat_AsDouble", [py_object], c_double)
+    expected, got = both(as_double, "x")
+    assert expected[0] == "raise" and got == expected
+    to_double = _python_api("PyOS_string_to_double", [c_char_p, c_void_p, py_object], c_double)
+    assert ctabi.thunk(to_double)(b"2.5", None, None) == 2.5
+    expected, got = both(to_double, b"x", None, None)
+    assert expected[0] == "raise" and got == expected
+    # Through the fast path (ints in and out) as well.
+    check = fn(pylib, "py_check_nonnegative", [c_int], c_int)
+    assert ctabi.thunk(check)(3) == 3
+    expected, got = both(check, -1)
+    assert expected == ("raise", ValueError, "negative") and got == expected
+    # Only for PyDLL's functions, as in ctypes: a CDLL function that leaves
+    # an error set is the caller's business (ctypes raises SystemError).
+    cdll = fn(ctypes.CDLL(None), "PyLong_AsLong", [py_object], c_long)
+    assert not cdll._flags_ & ctypes._FUNCFLAG_PYTHONAPI
+    assert ctabi.thunk(cdll, release_gil=False)(7) == 7
 
 
 # ---------------------------------------------------------------------------

@@ -171,8 +171,9 @@ def thunk(cfunc, *, abi=None, release_gil=None, fixed_args=None):
     try:
         return _ctabi.make_thunk(signature, address, argtypes, kind_names, restype, rkind, cfunc,
                                  cfunc.errcheck if hasattr(cfunc, "errcheck") else None,
-                                 _check_retval_of(restype), bool(release_gil), bool(flags & _FUNCFLAG_USE_ERRNO), fallback,
-                                 always_ctypes, name)
+                                 _check_retval_of(restype), bool(release_gil),
+                                 bool(flags & _FUNCFLAG_USE_ERRNO),
+                                 bool(flags & _FUNCFLAG_PYTHONAPI), fallback, always_ctypes, name)
     except TypeError as e:
         raise TypeError(_one_based(str(e))) from None
 

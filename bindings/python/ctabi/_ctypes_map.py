@@ -141,7 +141,8 @@ def fields_of(t):
 def _aggregate_text(t, where):
     fields = fields_of(t)
     if fields is None:
-        raise UnsupportedType("%s: %s has no _fields_ (an incomplete type)" % (where, _type_name(t)))
+        raise UnsupportedType("%s: %s has no _fields_ (an incomplete type)"
+                              % (where, _type_name(t)))
     if not fields or ctypes.sizeof(t) == 0:
         raise UnsupportedType("%s: %s is empty; C has no empty structures or unions to pass"
                               % (where, _type_name(t)))

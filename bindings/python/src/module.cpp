@@ -22,7 +22,7 @@ PyObject* g_thunk_type = nullptr;
 py::object make_thunk(const std::string& signature, uintptr_t address, py::tuple argtypes,
                       std::vector<std::string> kinds, py::object restype,
                       const std::string& result_kind, py::object cfunc, py::object errcheck,
-                      py::object check_retval, bool release_gil, bool use_errno,
+                      py::object check_retval, bool release_gil, bool use_errno, bool python_api,
                       bool ctypes_fallback, bool always_ctypes, const std::string& name) {
     ThunkSpec spec;
     spec.signature = signature;
@@ -36,6 +36,7 @@ py::object make_thunk(const std::string& signature, uintptr_t address, py::tuple
     spec.check_retval = check_retval.ptr();
     spec.release_gil = release_gil;
     spec.use_errno = use_errno;
+    spec.python_api = python_api;
     spec.ctypes_fallback = ctypes_fallback;
     spec.always_ctypes = always_ctypes;
     spec.name = name;

@@ -43,6 +43,7 @@ struct ThunkState {
     PyObject* argtypes = nullptr;
     bool release_gil = true;
     bool use_errno = false;
+    bool python_api = false;
     bool ctypes_fallback = true;
     bool always_ctypes = false;
     // The fast path (see FastCode): usable when every argument has a code.
@@ -216,6 +217,10 @@ inline bool fast_call(const ThunkState& s, PyObject* const* args, PyObject** out
     } else {
         s.fn(result, buffer);
     }
+    if (s.python_api && PyErr_Occurred()) {
+        *out = nullptr; // as ctypes: the error the function set, no result
+        return true;
+    }
     switch (s.fast_result) {
     case FastResult::none: *out = Py_NewRef(Py_None); return true;
     case FastResult::f64: {
@@ -325,6 +330,9 @@ __attribute__((noinline)) PyObject* general_call(const ThunkState& s, PyObject* 
     } else {
         s.fn(result, buffer);
     }
+    // ctypes' _call_function_pointer: a function of the Python API that set
+    // an error fails the call (no result, no _check_retval_, no errcheck).
+    if (s.python_api && PyErr_Occurred()) return nullptr;
     PyObject* r = convert_result(s.result_kind, s.result_type, s.restype, result);
     if (r && s.check_retval) {
         // As ctypes' GetResult: the restype's checker sees the result first.
@@ -635,6 +643,7 @@ PyObject* new_thunk(PyObject* type, const ThunkSpec& spec) {
     state->argtypes = Py_NewRef(spec.argtypes);
     state->release_gil = spec.release_gil;
     state->use_errno = spec.use_errno;
+    state->python_api = spec.python_api;
     state->ctypes_fallback = spec.ctypes_fallback;
     state->always_ctypes = spec.always_ctypes;
     state->signature = sig->to_string();

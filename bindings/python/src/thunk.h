@@ -27,6 +27,9 @@ struct ThunkSpec {
     PyObject* check_retval = nullptr;
     bool release_gil = true;
     bool use_errno = false;
+    // FUNCFLAG_PYTHONAPI (PyDLL, PYFUNCTYPE): a Python error the function
+    // set is raised, its result dropped.
+    bool python_api = false;
     // Values the fast conversions do not take are handed to ctypes: the call
     // is then made by ctypes itself. Off where ctypes would be wrong.
     bool ctypes_fallback = true;

@@ -59,3 +59,17 @@ int gil_held(void)
     int (*check)(void) = (int (*)(void))dlsym(RTLD_DEFAULT, "PyGILState_Check");
     return check ? check() : -1;
 }
+
+/* A function of the Python C API's kind (call it through PyDLL, with the
+ * GIL held): x if x >= 0, else ValueError set and -1. The interpreter's
+ * symbols are looked up as gil_held does, so the library needs no
+ * Python.h. */
+int py_check_nonnegative(int x)
+{
+    void (*set_string)(void*, const char*) =
+        (void (*)(void*, const char*))dlsym(RTLD_DEFAULT, "PyErr_SetString");
+    void** value_error = (void**)dlsym(RTLD_DEFAULT, "PyExc_ValueError");
+    if (x >= 0 || !set_string || !value_error) return x;
+    set_string(*value_error, "negative");
+    return -1;
+}
