@@ -369,6 +369,39 @@ def test_exception_goes_to_unraisablehook(lib, unraisable):
     assert unraisable[0].object is py
 
 
+@pytest.mark.parametrize("make", ["ctypes", "ctabi"])
+def test_use_errno_callback(lib, make, unraisable):
+    """CFUNCTYPE(..., use_errno=True): inside the callback ctypes.get_errno()
+    is the C caller's errno, and what ctypes.set_errno() sets is the errno
+    the caller sees after the callback returns (ctypes' private errno and
+    the real one trade places around the call)."""
+    proto = CFUNCTYPE(c_int, c_int, use_errno=True)
+    seen = []
+
+    def py(before):
+        seen.append(ctypes.get_errno())
+        ctypes.set_errno(42)
+        return before
+
+    cb = proto(py) if make == "ctypes" else ctabi.callback(proto, py)
+    call = fn(lib, "call_keeping_errno", [proto, c_int], c_int)
+    ctypes.set_errno(5)
+    assert call(cb, 7) == 42 * 1000 + 7
+    assert call(cb, 9) == 42 * 1000 + 9
+    assert seen == [7, 9]
+    assert ctypes.get_errno() == 5  # the private copy is back where it was
+
+    # A raising callback: errno is still traded back, and ctabi's caller
+    # gets 0 (ctypes' gets whatever was in the result's memory).
+    def boom(before):
+        ctypes.set_errno(11)
+        raise ValueError("boom")
+
+    if make == "ctabi":
+        assert call(ctabi.callback(proto, boom), 3) == 11 * 1000
+        assert len(unraisable) == 1
+
+
 def test_exception_zero_results_of_each_kind(lib, unraisable):
     def boom(*args):
         raise ValueError("no")

@@ -268,7 +268,8 @@ def callback(functype, pyfunc, *, abi=None):
     arg_kinds = [kind for _, kind in args]
     signature = _signature_text(conv, rtext, [text for text, _ in args], None)
     try:
-        owner = _ctabi.make_callback(signature, argtypes, arg_kinds, restype, res_kind, pyfunc)
+        owner = _ctabi.make_callback(signature, argtypes, arg_kinds, restype, res_kind, pyfunc,
+                                     bool(getattr(functype, "_flags_", 0) & _FUNCFLAG_USE_ERRNO))
     except TypeError as e:
         raise TypeError(_one_based(str(e))) from None
     func = functype(owner.address)

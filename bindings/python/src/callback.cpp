@@ -1,5 +1,6 @@
 #include "callback.h"
 
+#include <cerrno>
 #include <cstring>
 
 #include "ctabi/abi/parse.h"
@@ -38,6 +39,15 @@ std::unique_ptr<PyCallback> PyCallback::make(const PyCallbackSpec& spec, std::st
     // Borrowed: the Python object returned by ctabi.callback holds pyfunc
     // (where the garbage collector sees it) and this callback's owner.
     cb->pyfunc_ = spec.pyfunc;
+    if (spec.use_errno) {
+        PyObject* ctypes = PyImport_ImportModule("ctypes");
+        cb->set_errno_ = ctypes ? PyObject_GetAttrString(ctypes, "set_errno") : nullptr;
+        Py_XDECREF(ctypes);
+        if (!cb->set_errno_) {
+            PyErr_Clear();
+            return *error = "ctypes.set_errno is missing", nullptr;
+        }
+    }
     cb->signature_ = sig->to_string();
     auto made = make_callback(*sig, &PyCallback::handle, cb.get());
     if (!made) return *error = made.error().message, nullptr;
@@ -51,6 +61,24 @@ PyCallback::~PyCallback() {
         Py_DECREF(t);
     Py_XDECREF(result_.ctype);
     Py_XDECREF(result_.item_type);
+    Py_XDECREF(set_errno_);
+}
+
+// ctypes' _CallPythonObject for a use_errno callback: errno and ctypes'
+// private copy of it trade places before and after the Python function
+// runs, so that it reads its C caller's errno with ctypes.get_errno() and
+// sets the errno its caller sees afterwards with ctypes.set_errno().
+// (set_errno returns the private copy it replaced.)
+void PyCallback::swap_errno() const {
+    const int c_errno = errno;
+    PyObject* old = PyObject_CallFunction(set_errno_, "i", c_errno);
+    long private_errno = old ? PyLong_AsLong(old) : -1;
+    Py_XDECREF(old);
+    if (PyErr_Occurred()) {
+        PyErr_WriteUnraisable(pyfunc_);
+        private_errno = c_errno;
+    }
+    errno = int(private_errno);
 }
 
 void PyCallback::handle(void* self, void* result, void* const* args) {
@@ -71,7 +99,16 @@ void PyCallback::handle(void* self, void* result, void* const* args) {
                                          cb.arg_ctypes_[made], args[made]);
         if (!call_args[made]) break;
     }
+    if (cb.set_errno_) cb.swap_errno();
     PyObject* r = made == n ? PyObject_Vectorcall(cb.pyfunc_, call_args, n, nullptr) : nullptr;
+    if (cb.set_errno_) {
+        // Before the result is converted, as ctypes; an exception of the
+        // call waits meanwhile.
+        PyObject *type, *value, *traceback;
+        PyErr_Fetch(&type, &value, &traceback);
+        cb.swap_errno();
+        PyErr_Restore(type, value, traceback);
+    }
     for (size_t i = 0; i < made; ++i)
         Py_DECREF(call_args[i]);
     bool written = cb.void_result_;

@@ -21,6 +21,7 @@ struct PyCallbackSpec {
     PyObject* restype = nullptr;        // ctypes type or None
     std::string result_kind;            // ArgKind name ("void" for None): Python -> C
     PyObject* pyfunc = nullptr;
+    bool use_errno = false; // the CFUNCTYPE's use_errno=True (FUNCFLAG_USE_ERRNO)
 };
 
 // Owns the trampoline and what its handler uses; freeing it frees both.
@@ -34,12 +35,14 @@ public:
 
 private:
     static void handle(void* self, void* result, void* const* args);
+    void swap_errno() const;
     std::vector<ResultKind> arg_kinds_;
     std::vector<abi::Type> arg_types_;
     std::vector<PyObject*> arg_ctypes_;
     bool void_result_ = true;
     ArgSpec result_;
     PyObject* pyfunc_ = nullptr;
+    PyObject* set_errno_ = nullptr; // ctypes.set_errno, for use_errno callbacks
     std::string signature_;
     ctabi::Callback callback_;
 };

@@ -75,7 +75,7 @@ private:
 
 CallbackOwner make_py_callback(const std::string& signature, py::tuple argtypes,
                                std::vector<std::string> arg_kinds, py::object restype,
-                               const std::string& result_kind, py::object pyfunc) {
+                               const std::string& result_kind, py::object pyfunc, bool use_errno) {
     PyCallbackSpec spec;
     spec.signature = signature;
     spec.argtypes = argtypes.ptr();
@@ -83,6 +83,7 @@ CallbackOwner make_py_callback(const std::string& signature, py::tuple argtypes,
     spec.restype = restype.ptr();
     spec.result_kind = result_kind;
     spec.pyfunc = pyfunc.ptr();
+    spec.use_errno = use_errno;
     std::string error;
     auto cb = PyCallback::make(spec, &error);
     if (!cb) throw py::type_error(error);

@@ -1,4 +1,5 @@
 /* C callers of function pointers, with known arguments. */
+#include <errno.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -226,3 +227,13 @@ typedef S24 (MSABI *ms_cb_S24)(S24, int);
 double call_ms_S24(ms_cb_S24 f) { S24 a = {1, 2, 3}; S24 r = f(a, 3); return r.a + 10.0 * r.b + 100.0 * r.c; }
 typedef S2i (MSABI *ms_cb_S2i)(S2i, int);
 double call_ms_S2i(ms_cb_S2i f) { S2i a = {4, -5}; S2i r = f(a, 3); return r.a + 10.0 * r.b; }
+
+/* errno around a callback: sets errno to `before`, calls f(before), and
+ * returns errno after it returns * 1000 + f's result. */
+typedef int (*cb_errno)(int);
+int call_keeping_errno(cb_errno f, int before)
+{
+    errno = before;
+    int r = f(before);
+    return errno * 1000 + r;
+}
