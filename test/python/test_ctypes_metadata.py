@@ -203,3 +203,42 @@ def test_zero_length_array_field_is_refused_by_name(lib):
         ctabi.thunk(fn(lib, "S2i_sum", [Tail], c_double))
     # By pointer it is an ordinary structure.
     assert ctabi.signature_of([ctypes.POINTER(Tail)], None) == "sysv64 void(ptr)"
+
+
+# Simple types of the other byte order (c_int.__ctype_be__ on x86): ctypes
+# converts an argument for one in host order, but reverses the bytes of a
+# result, of a callback's arguments and of a callback's result.
+BE_INT = ctypes.c_int.__ctype_be__
+BE_DOUBLE = ctypes.c_double.__ctype_be__
+
+
+def test_swapped_types_as_ctypes_treats_them(lib):
+    from helpers import both
+
+    for name, argtypes, restype, args in [
+            ("int_to_double", [BE_INT], c_double, (1,)),
+            ("double_to_int", [c_double], BE_INT, (1.0,)),
+            ("double_to_int", [c_double], BE_INT, (-5.0,)),
+            ("double_to_int", [BE_DOUBLE], c_int, (2.0,)),
+            ("int_to_double", [c_int], BE_DOUBLE, (3,))]:
+        f = fn(lib, name, argtypes, restype)
+        expected, got = both(f, *args)
+        assert got == expected, (name, argtypes, restype, expected, got)
+    assert ctabi.thunk(fn(lib, "double_to_int", [c_double], BE_INT))(1.0) == 1 << 24
+
+
+def test_swapped_types_in_callbacks(lib):
+    seen = {}
+
+    def py(a, b):
+        seen.setdefault(make, []).append((a, b))
+        return a + b
+
+    results = {}
+    for make in ("ctypes", "ctabi"):
+        proto = CFUNCTYPE(BE_INT, BE_INT, c_int)
+        cb = proto(py) if make == "ctypes" else ctabi.callback(proto, py)
+        call = fn(lib, "call_ii", [proto, c_int], c_long)
+        results[make] = call(cb, 3)
+    assert results["ctabi"] == results["ctypes"]
+    assert seen["ctabi"] == seen["ctypes"] and seen["ctabi"][1] == (1 << 24, 99)

@@ -472,6 +472,9 @@ def test_clear_typing_errors(lib):
     checked = ctabi.thunk(fn(lib, "add_int", [C.c_int, C.c_int], Status))
     assert checked(1, 2) == 3
     assert "its restype Status has a _check_retval_" in _typing_error(checked, 1, 2)
+    swapped = ctabi.thunk(fn(lib, "add_int", [C.c_int, C.c_int], C.c_int.__ctype_be__))
+    assert swapped(1, 0) == 1 << 24
+    assert "restype c_int_be is of the other byte order" in _typing_error(swapped, 1, 2)
     pyobj = ctabi.thunk(fn(lib, "ptr_echo", [C.py_object], C.c_void_p))
     assert "argument 1: py_object" in _typing_error(pyobj, 1)
 

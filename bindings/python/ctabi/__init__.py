@@ -20,7 +20,7 @@ import re as _re
 
 from . import _ctabi
 from ._ctypes_map import (UnsupportedType, arg_kind, ctypes_mishandles, has_paramflags,
-                          result_kind, simple_kind, value_text)
+                          is_swapped, result_kind, simple_kind, value_text)
 
 __all__ = ["thunk", "callback", "Thunk", "UnsupportedType", "signature_of", "classify"]
 __version__ = "0.1.0"
@@ -269,7 +269,8 @@ def callback(functype, pyfunc, *, abi=None):
     signature = _signature_text(conv, rtext, [text for text, _ in args], None)
     try:
         owner = _ctabi.make_callback(signature, argtypes, arg_kinds, restype, res_kind, pyfunc,
-                                     bool(getattr(functype, "_flags_", 0) & _FUNCFLAG_USE_ERRNO))
+                                     bool(getattr(functype, "_flags_", 0) & _FUNCFLAG_USE_ERRNO),
+                                     restype is not None and is_swapped(restype))
     except TypeError as e:
         raise TypeError(_one_based(str(e))) from None
     func = functype(owner.address)

@@ -10,6 +10,7 @@ is C++ (_ctabi). A ctypes type maps to
 """
 
 import ctypes
+import sys
 import types
 import weakref
 
@@ -38,6 +39,18 @@ def _type_name(t):
 
 def _is_simple(t):
     return isinstance(t, type) and issubclass(t, ctypes._SimpleCData)
+
+
+# The attribute that leads from a simple type to its host-order twin.
+_NATIVE_ORDER = "__ctype_le__" if sys.byteorder == "little" else "__ctype_be__"
+
+
+def is_swapped(t):
+    """True for a simple type of the other byte order (c_int.__ctype_be__
+    on x86, or a subclass of one). As an argument ctypes converts a value
+    for it in host order all the same; as a result (and as a callback's
+    argument or result) it reverses the bytes."""
+    return _is_simple(t) and getattr(t, _NATIVE_ORDER, t) is not t
 
 
 def _int_text(size, signed):
@@ -278,6 +291,8 @@ def result_kind(t):
         if t.__bases__[0] is not ctypes._SimpleCData:
             # A subclass of a simple type: ctypes returns an instance.
             return _simple_text(t), "instance"
+        if is_swapped(t):
+            return _simple_text(t), "swapped"
         return _simple_text(t), simple_kind(t)
     if _is_pointer(t) or _is_funcptr(t):
         return "ptr", "instance"

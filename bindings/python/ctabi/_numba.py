@@ -33,7 +33,8 @@ from numba.core.typing.templates import signature as _signature
 from numba.np import numpy_support
 
 from . import _ctabi
-from ._ctypes_map import _INT_CODES, _SIGNED, _has_own_from_param, fields_of, has_paramflags
+from ._ctypes_map import (_INT_CODES, _SIGNED, _has_own_from_param, fields_of, has_paramflags,
+                          is_swapped)
 
 _HELPERS = _ctabi.numba_helpers()
 _I8P = ir.IntType(8).as_pointer()
@@ -249,6 +250,11 @@ def _result_slot(t):
     if not isinstance(t, type):
         return _Slot("unsupported", reason="restype %r is a Python callable, which numba's "
                      "nopython code cannot call" % (t,))
+    if is_swapped(t):
+        return _Slot("unsupported", ctype=t, text=_type_name(t),
+                     reason="restype %s is of the other byte order, whose value ctypes reads "
+                     "with its bytes reversed; numba's types have no byte order"
+                     % _type_name(t))
     s = _arg_slot(t, where)
     if s.kind == "pointer" and t is ctypes.c_void_p:
         # As numba's own ctypes support: a void* result is an integer (uintp).

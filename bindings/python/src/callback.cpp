@@ -1,5 +1,6 @@
 #include "callback.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -23,6 +24,7 @@ std::unique_ptr<PyCallback> PyCallback::make(const PyCallbackSpec& spec, std::st
         cb->arg_ctypes_.push_back(Py_NewRef(PyTuple_GET_ITEM(spec.argtypes, i)));
     }
     cb->void_result_ = spec.result_kind == "void";
+    cb->swap_result_ = spec.swap_result;
     if (!cb->void_result_) {
         if (!parse_arg_kind(spec.result_kind, &cb->result_.kind))
             return *error = "unknown result conversion " + spec.result_kind, nullptr;
@@ -128,6 +130,10 @@ void PyCallback::handle(void* self, void* result, void* const* args) {
         }
         if (c == Converted::ok) {
             written = true;
+            if (cb.swap_result_) {
+                auto* b = static_cast<unsigned char*>(result);
+                std::reverse(b, b + cb.result_.type.size);
+            }
             // A pointer result that points into an object the callback made
             // (bytes, a str made wide, a ctypes instance or array and what
             // it references) would dangle once that object goes: as ctypes

@@ -22,6 +22,9 @@ struct PyCallbackSpec {
     std::string result_kind;            // ArgKind name ("void" for None): Python -> C
     PyObject* pyfunc = nullptr;
     bool use_errno = false; // the CFUNCTYPE's use_errno=True (FUNCFLAG_USE_ERRNO)
+    // The restype is a simple type of the other byte order: ctypes stores the
+    // result with its setfunc, which reverses the bytes.
+    bool swap_result = false;
 };
 
 // Owns the trampoline and what its handler uses; freeing it frees both.
@@ -40,6 +43,7 @@ private:
     std::vector<abi::Type> arg_types_;
     std::vector<PyObject*> arg_ctypes_;
     bool void_result_ = true;
+    bool swap_result_ = false;
     ArgSpec result_;
     PyObject* pyfunc_ = nullptr;
     PyObject* set_errno_ = nullptr; // ctypes.set_errno, for use_errno callbacks

@@ -30,6 +30,7 @@ bool parse_result_kind(const std::string& name, ResultKind* out) {
         {"charp", ResultKind::charp},       {"wcharp", ResultKind::wcharp},
         {"voidp", ResultKind::voidp},       {"pyobject", ResultKind::pyobject},
         {"instance", ResultKind::instance}, {"callable", ResultKind::callable},
+        {"swapped", ResultKind::swapped},
     };
     for (const auto& [n, k] : table)
         if (name == n) return *out = k, true;
@@ -311,7 +312,8 @@ PyObject* convert_result(ResultKind kind, const abi::Type& t, PyObject* restype,
         }
         return Py_NewRef(o);
     }
-    case ResultKind::instance: {
+    case ResultKind::instance:
+    case ResultKind::swapped: {
         PyObject* obj = PyObject_CallNoArgs(restype);
         if (!obj) return nullptr;
         if (cdata_size(obj) < Py_ssize_t(t.size)) {
@@ -320,7 +322,12 @@ PyObject* convert_result(ResultKind kind, const abi::Type& t, PyObject* restype,
             return nullptr;
         }
         std::memcpy(cdata_ptr(obj), bytes, t.size);
-        return obj;
+        if (kind == ResultKind::instance) return obj;
+        // ctypes reads a swapped type's result with the type's own getfunc,
+        // which reverses the bytes: its `value` does the same.
+        PyObject* value = PyObject_GetAttrString(obj, "value");
+        Py_DECREF(obj);
+        return value;
     }
     case ResultKind::callable: {
         int32_t v;

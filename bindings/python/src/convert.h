@@ -47,6 +47,8 @@ enum class ResultKind : uint8_t {
     instance,  // an instance of restype holding the bytes (structures,
                // pointers, subclasses of simple types)
     callable,  // restype(int result) (ctypes' deprecated callable restype)
+    swapped,   // an instance of restype holding the bytes, then its value (a
+               // simple type of the other byte order: c_int.__ctype_be__)
 };
 
 bool parse_arg_kind(const std::string& name, ArgKind* out);

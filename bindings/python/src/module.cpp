@@ -75,7 +75,8 @@ private:
 
 CallbackOwner make_py_callback(const std::string& signature, py::tuple argtypes,
                                std::vector<std::string> arg_kinds, py::object restype,
-                               const std::string& result_kind, py::object pyfunc, bool use_errno) {
+                               const std::string& result_kind, py::object pyfunc, bool use_errno,
+                               bool swap_result) {
     PyCallbackSpec spec;
     spec.signature = signature;
     spec.argtypes = argtypes.ptr();
@@ -84,6 +85,7 @@ CallbackOwner make_py_callback(const std::string& signature, py::tuple argtypes,
     spec.result_kind = result_kind;
     spec.pyfunc = pyfunc.ptr();
     spec.use_errno = use_errno;
+    spec.swap_result = swap_result;
     std::string error;
     auto cb = PyCallback::make(spec, &error);
     if (!cb) throw py::type_error(error);
