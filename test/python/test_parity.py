@@ -791,6 +791,12 @@ def test_as_parameter(lib):
     x = c_int(31)
     assert_same(p, Wrapped(byref(x)))
     assert_same(p, Wrapped(pointer(x)))
+    # A POINTER type takes from _as_parameter_ only a pointer or a byref():
+    # ctypes resolves it with CDataType_from_param, not the pointer type's
+    # own from_param, which also takes None, an array or an int to pass by
+    # reference.
+    for v in (Wrapped(x), Wrapped(None), Wrapped((c_int * 2)(1, 2)), Lazy(Wrapped(x))):
+        assert assert_same(p, v)[0] == "raise"
 
 
 def test_as_parameter_without_argtypes_is_refused_but_ctypes_works(lib):

@@ -156,6 +156,14 @@ bool byref_of(PyObject* value, PyObject* item, void* out) {
 
 } // namespace
 
+Converted convert_pointer_parameter(const ArgSpec& spec, PyObject* value, void* out) {
+    if (PyObject_TypeCheck(value, reinterpret_cast<PyTypeObject*>(spec.ctype))) {
+        std::memcpy(out, cdata_ptr(value), sizeof(void*));
+        return Converted::ok;
+    }
+    return byref_of(value, spec.item_type, out) ? Converted::ok : Converted::not_here;
+}
+
 Converted convert_argument(const ArgSpec& spec, PyObject* value, void* out, CallScratch& scratch) {
     switch (spec.kind) {
     case ArgKind::integer: return integer(spec, value, out);

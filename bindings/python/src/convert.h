@@ -82,6 +82,12 @@ enum class Converted { ok, not_here, error };
 // error is set (from_param raised, for instance).
 Converted convert_argument(const ArgSpec& spec, PyObject* value, void* out, CallScratch& scratch);
 
+// What ctypes takes from the `_as_parameter_` of a value for a POINTER(T)
+// argument (CDataType_from_param, not the pointer type's own from_param):
+// an instance of the pointer type or a byref() of a T; not None, an array
+// or a T to pass by reference. not_here for anything else.
+Converted convert_pointer_parameter(const ArgSpec& spec, PyObject* value, void* out);
+
 // The Python object for a C result of `type` at `bytes`.
 PyObject* convert_result(ResultKind kind, const abi::Type& type, PyObject* restype,
                          const void* bytes);

@@ -158,7 +158,8 @@ Converted convert_slow(const ThunkState& s, size_t i, PyObject* value, void* out
         return Converted::not_here;
     }
     scratch.refs.push_back(param);
-    Converted c = convert_argument(spec, param, out, scratch);
+    Converted c = spec.kind == ArgKind::pointer ? convert_pointer_parameter(spec, param, out)
+                                                : convert_argument(spec, param, out, scratch);
     if (c == Converted::not_here) return convert_slow(s, i, param, out, scratch, depth + 1);
     return c;
 }
