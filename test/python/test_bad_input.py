@@ -239,3 +239,27 @@ def test_thunk_errcheck_cycle_is_collected(lib):
     del f, check, holder
     gc.collect()
     assert ref() is None
+
+
+def test_argument_object_for_a_function_pointer_is_refused(lib):
+    """A byref() (or another ctypes argument object, such as what
+    c_int.from_param makes) for a CFUNCTYPE argument: ctypes 3.11 crashes
+    on it (a NULL type in its CDataType_from_param); ctabi raises the error
+    ctypes means to raise, also when the object comes from _as_parameter_."""
+    proto = ctypes.CFUNCTYPE(c_int)
+    t = ctabi.thunk(fn(lib, "is_null", [proto], c_int))
+    x = c_int(1)
+
+    class Wrapped:
+        def __init__(self, value):
+            self._as_parameter_ = value
+
+    for value, what in [(ctypes.byref(x), "pointer to c_int"),
+                        (Wrapped(ctypes.byref(x)), "pointer to c_int"),
+                        (ctypes.c_char_p.from_param(b"x"), "pointer to bytes"),
+                        (c_int.from_param(3), "CArgObject")]:
+        with pytest.raises(ctypes.ArgumentError,
+                           match=r"argument 1: TypeError: expected CFunctionType instance "
+                                 r"instead of %s$" % what):
+            t(value)
+    assert t(proto(lambda: 0)) == 0

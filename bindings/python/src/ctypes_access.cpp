@@ -124,6 +124,10 @@ bool carg_pointer(PyObject* obj, void** out) {
     return true;
 }
 
+bool ctypes_is_carg(PyObject* obj) {
+    return g_carg_type && Py_TYPE(obj) == g_carg_type;
+}
+
 bool ctypes_is_cdata(PyObject* obj) {
     return PyObject_TypeCheck(obj, reinterpret_cast<PyTypeObject*>(g_cdata));
 }

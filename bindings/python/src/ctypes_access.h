@@ -29,6 +29,8 @@ bool ctypes_holds_pointer(PyObject* obj);
 // The address a byref() object (CArgObject) carries, when the layout check
 // at init passed; false otherwise.
 bool carg_pointer(PyObject* obj, void** out);
+// Whether obj is a ctypes argument object (byref(), a from_param result).
+bool ctypes_is_carg(PyObject* obj);
 
 // The simple type code ('c', 'u', ...) of the elements of a ctypes array or
 // pointer instance, or 0.

@@ -130,6 +130,30 @@ PyObject* wrap_argument_error(Py_ssize_t index) {
     return nullptr;
 }
 
+// Whether `value` is a ctypes argument object (a byref(), or what a
+// from_param such as c_int's or c_char_p's made) or its _as_parameter_
+// chain leads to one; `what` says which. ctypes 3.11 dereferences a NULL
+// type when one reaches a function pointer argument (its
+// CDataType_from_param checks the object the argument object keeps against
+// the type's pointee type, which a function pointer type lacks), so ctabi
+// refuses it itself.
+bool reaches_carg(PyObject* value, std::string* what, int depth = 0) {
+    if (depth > 8) return false;
+    if (ctypes_is_carg(value)) {
+        PyObject* obj = PyObject_GetAttrString(value, "_obj");
+        if (!obj) PyErr_Clear();
+        *what = obj && obj != Py_None ? std::string("pointer to ") + Py_TYPE(obj)->tp_name
+                                      : std::string("CArgObject");
+        Py_XDECREF(obj);
+        return true;
+    }
+    PyObject* param = PyObject_GetAttrString(value, "_as_parameter_");
+    if (!param) return PyErr_Clear(), false;
+    const bool reaches = reaches_carg(param, what, depth + 1);
+    Py_DECREF(param);
+    return reaches;
+}
+
 // What the fast conversions did not take: _as_parameter_, and the
 // from_param of ctypes types that define their own.
 Converted convert_slow(const ThunkState& s, size_t i, PyObject* value, void* out,
@@ -299,8 +323,16 @@ __attribute__((noinline)) PyObject* general_call(const ThunkState& s, PyObject* 
         if (c == Converted::not_here) c = convert_slow(s, i, args[i], out, scratch);
         if (c == Converted::ok) continue;
         if (s.ctypes_fallback) {
-            // ctypes converts it (or raises exactly what ctypes raises).
             PyErr_Clear();
+            std::string what;
+            if (s.args[i].kind == ArgKind::funcptr && reaches_carg(args[i], &what)) {
+                // ctypes' own message, where its call would crash.
+                std::string msg = std::string("expected ") +
+                                  reinterpret_cast<PyTypeObject*>(s.args[i].ctype)->tp_name +
+                                  " instance instead of " + what;
+                return argument_error(Py_ssize_t(i), msg.c_str());
+            }
+            // ctypes converts it (or raises exactly what ctypes raises).
             return hand_to_ctypes();
         }
         if (c == Converted::error) return wrap_argument_error(Py_ssize_t(i));
