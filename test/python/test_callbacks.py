@@ -181,10 +181,12 @@ def test_char_p_result(lib):
         assert f(cb, 1) == 12
 
 
-def test_pointer_results_made_by_the_callback_stay_alive(lib):
-    """A c_char_p result that points into an object the callback made (a
-    c_char_p instance, an object whose _as_parameter_ makes bytes) must
-    not dangle once the callback returns: it is kept, with ctypes' warning."""
+def test_pointer_results_take_what_ctypes_takes(lib, unraisable):
+    """A callback's c_char_p result converts as ctypes' setfunc of the type
+    converts it (ctypes has no from_param there): bytes, an int address or
+    None. A c_char_p instance or an object with _as_parameter_ is a
+    TypeError, and the C caller gets NULL (where ctypes' caller gets
+    whatever was in the result's memory)."""
     FT = CFUNCTYPE(c_char_p, c_int)
     f = fn(lib, "call_ret_str_len", [FT, c_int], c_long)
 
@@ -194,10 +196,43 @@ def test_pointer_results_made_by_the_callback_stay_alive(lib):
             return b"as parameter!" * 3
 
     for make in [lambda: ctypes.c_char_p(b"instance value" * 2), lambda: Param()]:
-        cb = ctabi.callback(FT, lambda which, make=make: make())
-        with pytest.warns(RuntimeWarning, match="memory leak"):
-            n = f(cb, 1)
-        assert n in (28, 39)
+        unraisable.clear()
+        assert f(ctabi.callback(FT, lambda which, make=make: make()), 1) == -1
+        assert [u.exc_type for u in unraisable] == [TypeError]
+    keep = ctypes.create_string_buffer(b"by address")
+    assert f(ctabi.callback(FT, lambda which: ctypes.addressof(keep)), 1) == 10
+    assert f(ctabi.callback(FT, lambda which: None), 1) == -1
+
+
+@pytest.mark.parametrize("restype, caller", [(c_byte, "call_ret_byte"),
+                                             (c_ushort, "call_ret_ushort"),
+                                             (c_ulonglong, "call_ret_ulonglong"),
+                                             (c_float, "call_ret_float"),
+                                             (c_bool, "call_ret_bool"),
+                                             (c_char, "call_ret_char"),
+                                             (c_void_p, "call_ret_voidp")])
+def test_scalar_results_convert_as_ctypes_setfunc(lib, unraisable, restype, caller):
+    """Every value a callback may return for a simple restype, beside
+    ctypes' own callback: the same C value, or for both an exception (to
+    sys.unraisablehook; then ctypes' C caller gets garbage, so only the
+    exception is compared)."""
+
+    class Param:
+        _as_parameter_ = 3
+
+    values = [0, 1, -1, 255, 256, 2 ** 63, 2 ** 64, -2 ** 70, True, 1.5, None, b"a", b"ab", "a",
+              c_int(5), c_byte(3), c_double(1.5), c_char(b"q"), c_bool(True), c_void_p(16),
+              Param(), object()]
+    FT = CFUNCTYPE(restype)
+    call = fn(lib, caller, [FT], {"call_ret_float": c_double, "call_ret_ulonglong": c_ulonglong,
+                                  "call_ret_voidp": c_size_t}.get(caller, c_long))
+    for v in values:
+        got = {}
+        for name, make in (("ctypes", FT), ("ctabi", lambda py: ctabi.callback(FT, py))):
+            unraisable.clear()
+            r = call(make(lambda v=v: v))
+            got[name] = ("raised", unraisable[0].exc_type) if unraisable else ("ok", r)
+        assert got["ctabi"] == got["ctypes"], (restype, v, got)
 
 
 def test_pointer_arguments(lib):

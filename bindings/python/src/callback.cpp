@@ -117,9 +117,15 @@ void PyCallback::handle(void* self, void* result, void* const* args) {
     if (r && !cb.void_result_) {
         CallScratch scratch;
         PyObject* converted_from = r; // the object whose value the C caller gets
-        Converted c = convert_argument(cb.result_, r, result, scratch);
+        Converted c = convert_callback_result(cb.result_, r, result, scratch);
         PyObject* param = nullptr;
-        if (c == Converted::not_here) {
+        // ctypes' setfunc of a simple restype takes no _as_parameter_; the
+        // restypes ctabi adds (structures, unions, pointers) take it as
+        // arguments do.
+        const ArgKind k = cb.result_.kind;
+        const bool takes_parameter = k == ArgKind::aggregate || k == ArgKind::pointer ||
+                                     k == ArgKind::funcptr || k == ArgKind::array;
+        if (c == Converted::not_here && takes_parameter) {
             param = PyObject_GetAttrString(r, "_as_parameter_");
             if (param) {
                 c = convert_argument(cb.result_, param, result, scratch);

@@ -70,13 +70,11 @@ bool same_ctype_instance(const ArgSpec& spec, PyObject* value, void* out) {
     return true;
 }
 
-Converted integer(const ArgSpec& spec, PyObject* value, void* out) {
-    // ctypes: floats are refused; ints and objects with __index__ are masked
-    // to the width (no overflow error).
-    if (!PyLong_Check(value)) {
-        if (same_ctype_instance(spec, value, out)) return Converted::ok;
-        if (PyFloat_Check(value) || !PyIndex_Check(value)) return Converted::not_here;
-    }
+// ctypes' setfunc of the integer types: floats are refused; ints and
+// objects with __index__ are masked to the width (no overflow error).
+Converted masked_integer(const ArgSpec& spec, PyObject* value, void* out) {
+    if (!PyLong_Check(value) && (PyFloat_Check(value) || !PyIndex_Check(value)))
+        return Converted::not_here;
     unsigned long long v = PyLong_AsUnsignedLongLongMask(value);
     if (v == static_cast<unsigned long long>(-1) && PyErr_Occurred()) {
         PyErr_Clear();
@@ -86,15 +84,19 @@ Converted integer(const ArgSpec& spec, PyObject* value, void* out) {
     return Converted::ok;
 }
 
-Converted floating(const ArgSpec& spec, PyObject* value, void* out) {
-    // ctypes: PyFloat_AsDouble, so floats, ints and objects with __float__
-    // or __index__.
+// from_param of the integer types: an instance of the type, or the setfunc.
+Converted integer(const ArgSpec& spec, PyObject* value, void* out) {
+    if (!PyLong_Check(value) && same_ctype_instance(spec, value, out)) return Converted::ok;
+    return masked_integer(spec, value, out);
+}
+
+// ctypes' setfunc of the floating types: PyFloat_AsDouble, so floats, ints
+// and objects with __float__ or __index__.
+Converted float_value(const ArgSpec& spec, PyObject* value, void* out) {
     const abi::Type& t = spec.type;
     double d;
     if (PyFloat_CheckExact(value)) {
         d = PyFloat_AS_DOUBLE(value);
-    } else if (same_ctype_instance(spec, value, out)) {
-        return Converted::ok;
     } else if (PyFloat_Check(value) || PyLong_Check(value) ||
                (Py_TYPE(value)->tp_as_number && (Py_TYPE(value)->tp_as_number->nb_float ||
                                                  Py_TYPE(value)->tp_as_number->nb_index))) {
@@ -116,6 +118,18 @@ Converted floating(const ArgSpec& spec, PyObject* value, void* out) {
         std::memcpy(out, &d, 8);
     }
     return Converted::ok;
+}
+
+// from_param of the floating types: an instance of the type, or the setfunc.
+Converted floating(const ArgSpec& spec, PyObject* value, void* out) {
+    if (!PyFloat_CheckExact(value) && same_ctype_instance(spec, value, out)) return Converted::ok;
+    return float_value(spec, value, out);
+}
+
+// An int as ctypes' pointer setfuncs take it: masked to a pointer.
+void masked_address(PyObject* value, void* out) {
+    const auto v = static_cast<uintptr_t>(PyLong_AsUnsignedLongLongMask(value));
+    store_pointer(out, reinterpret_cast<const void*>(v));
 }
 
 Converted wide_string(PyObject* value, void* out, CallScratch& scratch) {
@@ -155,6 +169,36 @@ bool byref_of(PyObject* value, PyObject* item, void* out) {
 }
 
 } // namespace
+
+Converted convert_callback_result(const ArgSpec& spec, PyObject* value, void* out,
+                                  CallScratch& scratch) {
+    switch (spec.kind) {
+    case ArgKind::integer: return masked_integer(spec, value, out);
+    case ArgKind::floating: return float_value(spec, value, out);
+    case ArgKind::charp:
+        // z_set: None, bytes (the C caller gets its buffer) or an address.
+        if (value == Py_None) return store_pointer(out, nullptr), Converted::ok;
+        if (PyBytes_Check(value))
+            return store_pointer(out, PyBytes_AS_STRING(value)), Converted::ok;
+        if (PyLong_Check(value)) return masked_address(value, out), Converted::ok;
+        return Converted::not_here;
+    case ArgKind::wcharp:
+        // Z_set: None, str (a wide copy) or an address.
+        if (value == Py_None) return store_pointer(out, nullptr), Converted::ok;
+        if (PyUnicode_Check(value)) return wide_string(value, out, scratch);
+        if (PyLong_Check(value)) return masked_address(value, out), Converted::ok;
+        return Converted::not_here;
+    case ArgKind::voidp:
+        // P_set: None or an int.
+        if (value == Py_None) return store_pointer(out, nullptr), Converted::ok;
+        if (PyLong_Check(value)) return masked_address(value, out), Converted::ok;
+        return Converted::not_here;
+    // bool (PyObject_IsTrue), char, wchar and py_object convert as their
+    // from_param does; the rest are ctabi's (ctypes takes no structure,
+    // union, pointer or function pointer as a callback's restype).
+    default: return convert_argument(spec, value, out, scratch);
+    }
+}
 
 Converted convert_pointer_parameter(const ArgSpec& spec, PyObject* value, void* out) {
     if (PyObject_TypeCheck(value, reinterpret_cast<PyTypeObject*>(spec.ctype))) {

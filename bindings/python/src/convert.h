@@ -82,6 +82,14 @@ enum class Converted { ok, not_here, error };
 // error is set (from_param raised, for instance).
 Converted convert_argument(const ArgSpec& spec, PyObject* value, void* out, CallScratch& scratch);
 
+// A callback's result, as ctypes converts it for a simple restype: with the
+// type's setfunc alone (cfield.c), not its from_param, so no instances of
+// ctypes types and no _as_parameter_; an int for a pointer type is masked
+// to an address. Other restypes (ctabi's beyond ctypes) convert as
+// arguments do.
+Converted convert_callback_result(const ArgSpec& spec, PyObject* value, void* out,
+                                  CallScratch& scratch);
+
 // What ctypes takes from the `_as_parameter_` of a value for a POINTER(T)
 // argument (CDataType_from_param, not the pointer type's own from_param):
 // an instance of the pointer type or a byref() of a T; not None, an array
