@@ -9,6 +9,7 @@
 
 #include "emitters.h"
 #include "exec_memory.h"
+#include "stack_allocation.h"
 #include "x64_frame.h"
 #include "x64_moves.h"
 
@@ -102,7 +103,7 @@ public:
             a.mov(x86::rbp, x86::rsp);
         }
         if (result_by_pointer_) a.push(x86::rbx);
-        if (frame) a.sub(x86::rsp, frame);
+        allocate_stack(a, x86::rsp, x86::r11, frame);
         // Entry guarantees 16; a stricter alignment is made here (rbp restores rsp).
         if (use_rbp) a.and_(x86::rsp, -int32_t(target_.stack_align));
         if (result_by_pointer_) load_pointer_to(x86::rbx, canonical_source(0));

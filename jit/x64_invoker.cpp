@@ -8,6 +8,7 @@
 // carries an argument in any x86-64 convention.
 #include "emitters.h"
 #include "exec_memory.h"
+#include "stack_allocation.h"
 #include "x64_frame.h"
 #include "x64_moves.h"
 
@@ -44,7 +45,7 @@ Result<GeneratedCode> emit_invoker_x64(const abi::CallLayout& layout, const void
         a.push(x86::rbp);
         a.mov(x86::rbp, x86::rsp);
     }
-    a.sub(x86::rsp, frame);
+    allocate_stack(a, x86::rsp, x86::r11, frame);
     // Entry guarantees 16; a stricter alignment is made here (rbp restores rsp).
     if (use_rbp) a.and_(x86::rsp, -int32_t(layout.stack_align));
 

@@ -20,6 +20,7 @@
 #include "ctabi/abi/classify.h"
 #include "emitters.h"
 #include "exec_memory.h"
+#include "stack_allocation.h"
 #include "x64_frame.h"
 #include "x64_moves.h"
 
@@ -112,7 +113,7 @@ Result<GeneratedCode> emit_trampoline_body_x64(const abi::CallLayout& layout) {
         a.push(gp64(r));
     // Both x86-64 conventions call with rsp 16-byte aligned, so the frame
     // keeps it aligned for the handler without an `and`.
-    a.sub(x86::rsp, frame);
+    allocate_stack(a, x86::rsp, x86::r11, frame);
     for (size_t k = 0; k < saved_xmms.size(); ++k)
         a.movaps(x86::xmmword_ptr(x86::rsp, xmm_save + int32_t(16 * k)), x86::xmm(saved_xmms[k]));
 

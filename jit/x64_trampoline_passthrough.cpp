@@ -12,6 +12,7 @@
 // Nothing here knows a convention's rules: it compares the two layouts.
 #include "emitters.h"
 #include "exec_memory.h"
+#include "stack_allocation.h"
 #include "x64_frame.h"
 #include "x64_moves.h"
 
@@ -74,7 +75,7 @@ Result<GeneratedCode> emit_trampoline_passthrough_x64(const abi::CallLayout& lay
     // used: they are scratch in both conventions (xmm15, copy_bytes' scratch, is callee-saved under
     // Win64).
     const uint32_t frame = frame_size(extended.stack_size, 0, 16);
-    a.sub(x86::rsp, frame);
+    allocate_stack(a, x86::rsp, x86::r11, frame);
     const int32_t caller = int32_t(frame) + 8; // rsp at the foreign call, from here
     for (uint32_t off = layout.shadow_space; off < layout.stack_size; off += 8) {
         a.mov(x86::rax, x86::qword_ptr(x86::rsp, caller + int32_t(off)));

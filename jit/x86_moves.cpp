@@ -1,5 +1,7 @@
 #include "x86_moves.h"
 
+#include "stack_allocation.h"
+
 #include <cassert>
 #include <string>
 
@@ -163,7 +165,8 @@ void enter_call_frame(x86::Assembler& a, uint32_t area, uint32_t align) {
     a.mov(x86::ebp, x86::esp);
     a.push(x86::esi);
     a.push(x86::edi);
-    if (const uint32_t frame = align_up(area, align)) a.sub(x86::esp, frame);
+    // eax is free: the callers' entries are cdecl.
+    allocate_stack(a, x86::esp, x86::eax, align_up(area, align));
     // The host's callers keep 16 bytes (Linux) or only 4 (Windows): made here.
     a.and_(x86::esp, -int32_t(align));
 }

@@ -21,6 +21,7 @@
 
 #include "emitters.h"
 #include "exec_memory.h"
+#include "stack_allocation.h"
 #include "x86_moves.h"
 
 namespace ctabi::jit {
@@ -67,7 +68,7 @@ Result<GeneratedCode> emit_trampoline_body_x86(const abi::CallLayout& layout) {
     a.mov(x86::ebp, x86::esp);
     a.push(x86::ebx);
     a.mov(x86::ebx, x86::eax);
-    a.sub(x86::esp, frame);
+    allocate_stack(a, x86::esp, x86::eax, frame);
     a.and_(x86::esp, -16);
 
     // 1. The argument addresses (eax is the only scratch register written
