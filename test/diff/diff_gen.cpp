@@ -1807,9 +1807,26 @@ const std::vector<std::string>& fixed_x64(Conv conv) {
 
 } // namespace
 
+// Frames of more than a page, which the generated code takes a page at a
+// time (jit/stack_allocation.cpp): an 8 KB structure by value among
+// scalars, and 1,100 scalars (a trampoline's pointers to them fill more
+// than a page on i386 too). No aggregate while a fastcall register is free
+// and no aggregate result (see fixed_i386 for why).
+std::vector<std::string> big_frames(Conv conv) {
+    const std::string c = conv_name(conv);
+    std::string many = c + " f64(";
+    for (int i = 0; i < 1100; ++i)
+        many += std::string(i ? ", " : "") + (i < 2 || i % 3 == 0 ? "i32"
+                                              : i % 3 == 1        ? "i64"
+                                                                  : "f64");
+    return {c + " i64(i32, i32, {[1000 x i64]}, i8, {[600 x i8], i16}, f64)", many + ")"};
+}
+
 std::vector<std::string> fixed_signatures(Conv conv, Platform platform, Peer peer) {
     if (!is_i386(conv)) {
         std::vector<std::string> list = fixed_x64(conv);
+        for (auto& text : big_frames(conv))
+            list.push_back(text);
         // Arrays whose later elements hold unaligned leaves: MEMORY (psABI,
         // Clang, ctabi), in registers from GCC (gcc_misses_unaligned).
         if (conv == Conv::sysv64 && peer == Peer::clang)
@@ -1826,6 +1843,8 @@ std::vector<std::string> fixed_signatures(Conv conv, Platform platform, Peer pee
     for (const auto& c : fixed_i386(conv))
         if ((c.where & any) || ((c.where & gcc) && peer == Peer::gcc))
             list.push_back(std::string(platform_name(platform)) + " " + c.text);
+    for (auto& text : big_frames(conv))
+        list.push_back(std::string(platform_name(platform)) + " " + text);
     return list;
 }
 
