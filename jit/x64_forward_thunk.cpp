@@ -103,9 +103,8 @@ public:
             a.mov(x86::rbp, x86::rsp);
         }
         if (result_by_pointer_) a.push(x86::rbx);
-        allocate_stack(a, x86::rsp, x86::r11, frame);
         // Entry guarantees 16; a stricter alignment is made here (rbp restores rsp).
-        if (use_rbp) a.and_(x86::rsp, -int32_t(target_.stack_align));
+        allocate_stack(a, x86::rsp, x86::r11, frame, use_rbp ? target_.stack_align : 0, 16);
         if (result_by_pointer_) load_pointer_to(x86::rbx, canonical_source(0));
 
         emit_memory_pieces();

@@ -45,9 +45,8 @@ Result<GeneratedCode> emit_invoker_x64(const abi::CallLayout& layout, const void
         a.push(x86::rbp);
         a.mov(x86::rbp, x86::rsp);
     }
-    allocate_stack(a, x86::rsp, x86::r11, frame);
     // Entry guarantees 16; a stricter alignment is made here (rbp restores rsp).
-    if (use_rbp) a.and_(x86::rsp, -int32_t(layout.stack_align));
+    allocate_stack(a, x86::rsp, x86::r11, frame, use_rbp ? layout.stack_align : 0, 16);
 
     auto at_sp = [](int32_t offset) { return x86::ptr(x86::rsp, offset); };
     const x86::Gp args = x86::r10;

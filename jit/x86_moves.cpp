@@ -166,9 +166,8 @@ void enter_call_frame(x86::Assembler& a, uint32_t area, uint32_t align) {
     a.push(x86::esi);
     a.push(x86::edi);
     // eax is free: the callers' entries are cdecl.
-    allocate_stack(a, x86::esp, x86::eax, align_up(area, align));
     // The host's callers keep 16 bytes (Linux) or only 4 (Windows): made here.
-    a.and_(x86::esp, -int32_t(align));
+    allocate_stack(a, x86::esp, x86::eax, align_up(area, align), align, 4);
 }
 
 void leave_call_frame(x86::Assembler& a, uint32_t pops) {

@@ -68,8 +68,7 @@ Result<GeneratedCode> emit_trampoline_body_x86(const abi::CallLayout& layout) {
     a.mov(x86::ebp, x86::esp);
     a.push(x86::ebx);
     a.mov(x86::ebx, x86::eax);
-    allocate_stack(a, x86::esp, x86::eax, frame);
-    a.and_(x86::esp, -16);
+    allocate_stack(a, x86::esp, x86::eax, frame, 16, 4);
 
     // 1. The argument addresses (eax is the only scratch register written
     // until ecx and edx have been read).

@@ -43,6 +43,15 @@ extern "C" double huge_target(int32_t a, Huge h, double b) {
     return weigh(a, h, b);
 }
 
+// Over-aligned: the frame is rounded down to 32 after the probes.
+struct alignas(32) Wide {
+    int64_t a, b, c, d;
+};
+
+extern "C" double wide_target(int32_t a, Wide w, Huge h, double b) {
+    return weigh(a, h, b) + double(w.a) + 2.0 * double(w.b) + 3.0 * double(w.c) + 4.0 * double(w.d);
+}
+
 // Many scalars: their stack slots, and a trampoline's array of pointers
 // to them, take more than a page.
 constexpr int kMany = 700;
@@ -83,6 +92,29 @@ TEST(BigFrame, InvokerPassesPagesOfStackArguments) {
     void* args[] = {&a, &h, &b};
     (*inv)(&r, args);
     EXPECT_EQ(r, weigh(a, h, b));
+}
+
+TEST(BigFrame, OverAlignedStackArgumentsAmongPages) {
+    const char* sig = "f64(i32, {i64, i64, i64, i64 | size 32 align 32}, {[1024 x i64]}, f64)";
+    auto inv = ctabi::make_invoker(sig, reinterpret_cast<const void*>(&wide_target));
+    ASSERT_TRUE(inv) << inv.error().message;
+#if defined(__x86_64__)
+    // (i386 keeps its stack 16-aligned for such an argument.)
+    EXPECT_EQ(inv->layout().stack_align, 32u) << inv->layout().to_string();
+#endif
+    int32_t a = 3;
+    Wide w{-1, 20, -300, 4000};
+    Huge h = make_huge(5);
+    double b = 0.75, r = 0;
+    void* args[] = {&a, &w, &h, &b};
+    (*inv)(&r, args);
+    EXPECT_EQ(r, wide_target(a, w, h, b));
+    // The thunk's canonical entry takes both structures by pointer.
+    auto thunk = ctabi::make_thunk(sig, reinterpret_cast<const void*>(&wide_target));
+    ASSERT_TRUE(thunk) << thunk.error().message;
+    auto direct =
+        reinterpret_cast<double (*)(int32_t, const Wide*, const Huge*, double)>(thunk->address());
+    EXPECT_EQ(direct(a, &w, &h, b), wide_target(a, w, h, b));
 }
 
 TEST(BigFrame, ThunkPassesPagesOfStackArguments) {
