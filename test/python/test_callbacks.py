@@ -597,3 +597,56 @@ def test_callback_bad_input():
         ctabi.callback(CFUNCTYPE(c_int, c_int, WithBitfield), lambda a, b: 0)
     with pytest.raises(ValueError, match="unknown abi"):
         ctabi.callback(CB_II, lambda a, b: 0, abi="vectorcall")
+
+
+def test_py_object_result_gives_the_caller_a_reference(lib):
+    """As ctypes' O_set: the C caller of a py_object callback gets a new
+    reference (here ctypes' own call of the function pointer takes it)."""
+    P = CFUNCTYPE(ctypes.py_object)
+    obj = object()
+    f = ctabi.callback(P, lambda: obj)
+    before = sys.getrefcount(obj)
+    for _ in range(10):
+        assert f() is obj
+    assert sys.getrefcount(obj) == before
+    assert ctabi.callback(P, lambda: [1, 2, 3])() == [1, 2, 3]
+
+
+def test_use_errno_callback_whose_argument_fails(lib, unraisable):
+    """An argument that cannot be converted: no call and no errno trade, and
+    the conversion's own error goes to sys.unraisablehook."""
+    class Refused(c_int):
+        def __init__(self, *args):
+            raise ValueError("refused")
+
+    proto = CFUNCTYPE(c_int, Refused, c_int, use_errno=True)
+    calls = []
+    cb = ctabi.callback(proto, lambda a, b: calls.append(a) or 0)
+    fn(lib, "call_ii", [proto, c_int], c_long)(cb, 2)
+    assert calls == []
+    assert [u.exc_type for u in unraisable] == [ValueError, ValueError]
+
+
+def test_callback_restype_with_its_own_from_param(lib):
+    """ctypes stores a callback's result with the restype's setfunc: its
+    from_param plays no part."""
+    class MyInt(c_int):
+        @classmethod
+        def from_param(cls, value):
+            raise AssertionError("not called")
+
+    results = {}
+    for make in ("ctypes", "ctabi"):
+        proto = CFUNCTYPE(MyInt, c_int, c_int)
+        py = lambda a, b: a + b  # noqa: E731
+        cb = proto(py) if make == "ctypes" else ctabi.callback(proto, py)
+        results[make] = fn(lib, "call_ii", [proto, c_int], c_long)(cb, 5)
+    assert results["ctabi"] == results["ctypes"] == expected_call_ii(lambda a, b: a + b, 5)
+
+
+def test_char_result_takes_a_bytearray(lib, unraisable):
+    FT = CFUNCTYPE(c_char)
+    call = fn(lib, "call_ret_char", [FT], c_int)
+    assert call(FT(lambda: bytearray(b"x"))) == ord("x")
+    assert call(ctabi.callback(FT, lambda: bytearray(b"x"))) == ord("x")
+    assert unraisable == []

@@ -16,7 +16,7 @@ import pytest
 import ctabi
 from ctypes_types import (AGGREGATES, S2d, S2i, S24, SMix, SArr, aggregate_case, expected_fields,
                           make_value, weighted)
-from helpers import assert_same, both, fn, outcome
+from helpers import assert_same, both, fn, normalize, outcome
 
 # ---------------------------------------------------------------------------
 # Fundamental types
@@ -592,6 +592,46 @@ def test_restype_check_retval(lib):
     g = fn(lib, "S2i_make", [c_int, c_int], Checked,
            errcheck=lambda result, func, args: ("checked",) + result)
     assert ctabi.thunk(g)(4, 5) == ("checked", "Checked", 4, 5) == g(4, 5)
+
+
+def test_callable_restype_has_no_result_checker(lib):
+    """ctypes calls a Python callable restype with the C int result and
+    returns what it returns: its _check_retval_, if any, is not called."""
+    def restype(value):
+        return ("restype", value)
+
+    restype._check_retval_ = lambda value: "checked"
+    f = fn(lib, "add_int", [c_int, c_int], restype)
+    assert assert_same(f, 2, 3) == ("ok", normalize(("restype", 5)))
+
+
+def test_char_argument_takes_a_bytearray(lib):
+    f = fn(lib, "id_char", [c_char], c_char)
+    assert assert_same(f, bytearray(b"q")) == ("ok", (bytes, b"q"))
+    # Without ctypes to hand values to (fixed_args: the variadic path).
+    assert ctabi.thunk(f, fixed_args=1)(bytearray(b"q")) == b"q"
+
+
+def test_char_pointer_arguments_take_what_c_char_p_takes(lib):
+    """ctypes gives POINTER(c_char) and POINTER(c_wchar) c_char_p's and
+    c_wchar_p's from_param, so they take bytes and str as those do; checked
+    also without ctypes to hand values to (fixed_args: the variadic path)."""
+    class Wrapped:
+        def __init__(self, value):
+            self._as_parameter_ = value
+
+    for name, argtype, values in [
+            ("my_strlen", POINTER(c_char),
+             [b"abc", Wrapped(b"four"), ctypes.create_string_buffer(b"xy"),
+              ctypes.cast(c_char_p(b"hello"), POINTER(c_char)), c_char_p(b"zz"), "str", 3]),
+            ("my_wcslen", POINTER(c_wchar),
+             ["abc", Wrapped("four"), ctypes.create_unicode_buffer("xyz"), c_wchar_p("ww"),
+              b"x"])]:
+        f = fn(lib, name, [argtype], c_long)
+        variadic = ctabi.thunk(f, fixed_args=1)
+        for v in values:
+            expected = assert_same(f, v)
+            assert outcome(variadic, v) == outcome(f, v), (argtype, v, expected)
 
 
 def test_errcheck_not_called_on_bad_arguments(lib):

@@ -19,8 +19,8 @@ import sys as _sys
 import re as _re
 
 from . import _ctabi
-from ._ctypes_map import (UnsupportedType, arg_kind, ctypes_mishandles, has_paramflags,
-                          is_swapped, result_kind, simple_kind, value_text)
+from ._ctypes_map import (_CTYPES_BASES, UnsupportedType, arg_kind, ctypes_mishandles,
+                          has_paramflags, is_swapped, result_kind, simple_kind, value_text)
 
 __all__ = ["thunk", "callback", "Thunk", "UnsupportedType", "signature_of", "classify"]
 __version__ = "0.1.0"
@@ -167,6 +167,10 @@ def thunk(cfunc, *, abi=None, release_gil=None, fixed_args=None):
     for (text, kind), t in zip(kinds, argtypes):
         if kind == "custom":
             kind = "custom:" + _base_kind(t)
+        elif kind == "pointer":
+            # ctypes gives POINTER(c_char) and POINTER(c_wchar) c_char_p's and
+            # c_wchar_p's from_param: they take bytes and str, as those do.
+            kind = _STRING_FROM_PARAM.get(t.from_param, kind)
         kind_names.append(kind)
     try:
         return _ctabi.make_thunk(signature, address, argtypes, kind_names, restype, rkind, cfunc,
@@ -178,12 +182,15 @@ def thunk(cfunc, *, abi=None, release_gil=None, fixed_args=None):
         raise TypeError(_one_based(str(e))) from None
 
 
+_STRING_FROM_PARAM = {_ctypes.c_char_p.from_param: "charp", _ctypes.c_wchar_p.from_param: "wcharp"}
+
+
 def _check_retval_of(restype):
     """The restype's _check_retval_, which ctypes calls with each converted
     result (before errcheck), or None. ctypes looks it up when restype is
     set (HRESULT's raises OSError for a failure code)."""
-    if restype is None:
-        return None
+    if not (isinstance(restype, type) and issubclass(restype, _CTYPES_BASES)):
+        return None  # ctypes' GetResult returns restype(int) at once for a callable
     return getattr(restype, "_check_retval_", None)
 
 
@@ -263,6 +270,10 @@ def callback(functype, pyfunc, *, abi=None):
         args = [result_kind(t) for t in argtypes]
         rtext = result_kind(restype)[0]
         res_kind = "void" if restype is None else arg_kind(restype, 0)[1]
+        if res_kind == "custom":
+            # ctypes stores a callback's result with the type's setfunc; a
+            # from_param of its own plays no part.
+            res_kind = _base_kind(restype)
     except UnsupportedType as e:
         raise UnsupportedType("callback: %s" % e) from None
     arg_kinds = [kind for _, kind in args]

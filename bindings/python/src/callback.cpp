@@ -101,9 +101,11 @@ void PyCallback::handle(void* self, void* result, void* const* args) {
                                          cb.arg_ctypes_[made], args[made]);
         if (!call_args[made]) break;
     }
-    if (cb.set_errno_) cb.swap_errno();
-    PyObject* r = made == n ? PyObject_Vectorcall(cb.pyfunc_, call_args, n, nullptr) : nullptr;
-    if (cb.set_errno_) {
+    // As ctypes: no call, and no errno trade, when an argument failed.
+    const bool call = made == n;
+    if (call && cb.set_errno_) cb.swap_errno();
+    PyObject* r = call ? PyObject_Vectorcall(cb.pyfunc_, call_args, n, nullptr) : nullptr;
+    if (call && cb.set_errno_) {
         // Before the result is converted, as ctypes; an exception of the
         // call waits meanwhile.
         PyObject *type, *value, *traceback;

@@ -153,6 +153,12 @@ Converted string_object(const ArgSpec& spec, PyObject* value, void* out, char it
         std::memcpy(out, cdata_ptr(value), sizeof(void*));
         return Converted::ok;
     }
+    // A c_char_p (c_wchar_p) instance where the argtype is POINTER(c_char)
+    // (POINTER(c_wchar)), whose from_param is c_char_p's (c_wchar_p's).
+    if (ctypes_simple_code(value) == (item == 'c' ? 'z' : 'Z')) {
+        std::memcpy(out, cdata_ptr(value), sizeof(void*));
+        return Converted::ok;
+    }
     return Converted::not_here;
 }
 
@@ -193,8 +199,13 @@ Converted convert_callback_result(const ArgSpec& spec, PyObject* value, void* ou
         if (value == Py_None) return store_pointer(out, nullptr), Converted::ok;
         if (PyLong_Check(value)) return masked_address(value, out), Converted::ok;
         return Converted::not_here;
-    // bool (PyObject_IsTrue), char, wchar and py_object convert as their
-    // from_param does; the rest are ctabi's (ctypes takes no structure,
+    case ArgKind::pyobject:
+        // O_set: the C caller gets a new reference (ctypes keeps it for
+        // good); the callback's own reference goes when it returns.
+        Py_INCREF(value);
+        return store_pointer(out, value), Converted::ok;
+    // bool (PyObject_IsTrue), char and wchar convert as their from_param
+    // does; the rest are ctabi's (ctypes takes no structure,
     // union, pointer or function pointer as a callback's restype).
     default: return convert_argument(spec, value, out, scratch);
     }
@@ -219,8 +230,13 @@ Converted convert_argument(const ArgSpec& spec, PyObject* value, void* out, Call
         return Converted::ok;
     }
     case ArgKind::character:
+        // c_set: one byte of bytes or bytearray, or an int in 0..255.
         if (PyBytes_Check(value) && PyBytes_GET_SIZE(value) == 1) {
             *static_cast<char*>(out) = PyBytes_AS_STRING(value)[0];
+            return Converted::ok;
+        }
+        if (PyByteArray_Check(value) && PyByteArray_GET_SIZE(value) == 1) {
+            *static_cast<char*>(out) = PyByteArray_AS_STRING(value)[0];
             return Converted::ok;
         }
         if (PyLong_Check(value)) {

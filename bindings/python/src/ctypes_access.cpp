@@ -196,6 +196,17 @@ char ctypes_item_code(PyObject* obj) {
     return c;
 }
 
+char ctypes_simple_code(PyObject* obj) {
+    if (!PyObject_TypeCheck(obj, reinterpret_cast<PyTypeObject*>(g_simple))) return 0;
+    PyObject* code = PyObject_GetAttrString(reinterpret_cast<PyObject*>(Py_TYPE(obj)), "_type_");
+    if (!code) return PyErr_Clear(), char(0);
+    char c = 0;
+    if (PyUnicode_Check(code) && PyUnicode_GET_LENGTH(code) == 1)
+        c = char(PyUnicode_READ_CHAR(code, 0));
+    Py_DECREF(code);
+    return c;
+}
+
 PyObject* ctypes_argument_error() {
     return g_arg_error;
 }

@@ -35,6 +35,8 @@ bool ctypes_is_carg(PyObject* obj);
 // The simple type code ('c', 'u', ...) of the elements of a ctypes array or
 // pointer instance, or 0.
 char ctypes_item_code(PyObject* obj);
+// The simple type code of a ctypes simple instance ('z' for c_char_p), or 0.
+char ctypes_simple_code(PyObject* obj);
 
 // ctypes.ArgumentError.
 PyObject* ctypes_argument_error();
