@@ -180,14 +180,10 @@ bool ctypes_holds_pointer(PyObject* obj) {
            type_code_is_pointer(reinterpret_cast<PyObject*>(Py_TYPE(obj)));
 }
 
-char ctypes_item_code(PyObject* obj) {
-    if (!ctypes_is_array(obj) &&
-        !PyObject_TypeCheck(obj, reinterpret_cast<PyTypeObject*>(g_pointer)))
-        return 0;
-    PyObject* item = PyObject_GetAttrString(reinterpret_cast<PyObject*>(Py_TYPE(obj)), "_type_");
-    if (!item) return PyErr_Clear(), char(0);
-    PyObject* code = PyObject_GetAttrString(item, "_type_");
-    Py_DECREF(item);
+namespace {
+// A ctypes type's one-character `_type_` code, or 0.
+char type_code_of(PyObject* type) {
+    PyObject* code = PyObject_GetAttrString(type, "_type_");
     if (!code) return PyErr_Clear(), char(0);
     char c = 0;
     if (PyUnicode_Check(code) && PyUnicode_GET_LENGTH(code) == 1)
@@ -195,16 +191,22 @@ char ctypes_item_code(PyObject* obj) {
     Py_DECREF(code);
     return c;
 }
+} // namespace
+
+char ctypes_item_code(PyObject* obj) {
+    if (!ctypes_is_array(obj) &&
+        !PyObject_TypeCheck(obj, reinterpret_cast<PyTypeObject*>(g_pointer)))
+        return 0;
+    PyObject* item = PyObject_GetAttrString(reinterpret_cast<PyObject*>(Py_TYPE(obj)), "_type_");
+    if (!item) return PyErr_Clear(), char(0);
+    const char c = type_code_of(item);
+    Py_DECREF(item);
+    return c;
+}
 
 char ctypes_simple_code(PyObject* obj) {
     if (!PyObject_TypeCheck(obj, reinterpret_cast<PyTypeObject*>(g_simple))) return 0;
-    PyObject* code = PyObject_GetAttrString(reinterpret_cast<PyObject*>(Py_TYPE(obj)), "_type_");
-    if (!code) return PyErr_Clear(), char(0);
-    char c = 0;
-    if (PyUnicode_Check(code) && PyUnicode_GET_LENGTH(code) == 1)
-        c = char(PyUnicode_READ_CHAR(code, 0));
-    Py_DECREF(code);
-    return c;
+    return type_code_of(reinterpret_cast<PyObject*>(Py_TYPE(obj)));
 }
 
 PyObject* ctypes_argument_error() {
