@@ -37,19 +37,20 @@ struct CArgHead {
 };
 PyTypeObject* g_carg_type = nullptr;
 
-bool type_code_is_pointer(PyObject* type) {
+// A ctypes type's one-character `_type_` code, or 0.
+char type_code_of(PyObject* type) {
     PyObject* code = PyObject_GetAttrString(type, "_type_");
-    if (!code) {
-        PyErr_Clear();
-        return false;
-    }
-    bool yes = false;
-    if (PyUnicode_Check(code) && PyUnicode_GET_LENGTH(code) == 1) {
-        Py_UCS4 c = PyUnicode_READ_CHAR(code, 0);
-        yes = c == 'z' || c == 'Z' || c == 'P';
-    }
+    if (!code) return PyErr_Clear(), char(0);
+    char c = 0;
+    if (PyUnicode_Check(code) && PyUnicode_GET_LENGTH(code) == 1)
+        c = char(PyUnicode_READ_CHAR(code, 0));
     Py_DECREF(code);
-    return yes;
+    return c;
+}
+
+bool type_code_is_pointer(PyObject* type) {
+    const char c = type_code_of(type);
+    return c == 'z' || c == 'Z' || c == 'P';
 }
 
 } // namespace
@@ -179,19 +180,6 @@ bool ctypes_holds_pointer(PyObject* obj) {
     return PyObject_TypeCheck(obj, reinterpret_cast<PyTypeObject*>(g_simple)) &&
            type_code_is_pointer(reinterpret_cast<PyObject*>(Py_TYPE(obj)));
 }
-
-namespace {
-// A ctypes type's one-character `_type_` code, or 0.
-char type_code_of(PyObject* type) {
-    PyObject* code = PyObject_GetAttrString(type, "_type_");
-    if (!code) return PyErr_Clear(), char(0);
-    char c = 0;
-    if (PyUnicode_Check(code) && PyUnicode_GET_LENGTH(code) == 1)
-        c = char(PyUnicode_READ_CHAR(code, 0));
-    Py_DECREF(code);
-    return c;
-}
-} // namespace
 
 char ctypes_item_code(PyObject* obj) {
     if (!ctypes_is_array(obj) &&
